@@ -1,0 +1,200 @@
+internal import CLibSSH2
+import Foundation
+
+/// What an operation asks of the event loop after a step that could not finish.
+enum OperationStep {
+    /// Done; the operation has resumed whoever awaited it.
+    case finished
+    /// Wake me when the socket is ready for these `poll` events (POLLIN / POLLOUT).
+    case blocked(events: Int16)
+}
+
+/// A unit of work on one ``SessionCore``, advanced only on the reactor thread.
+///
+/// libssh2 allows one operation in flight per session, so a session runs its operations one at a time,
+/// in order. An operation resumes its awaiting continuation exactly once: from `advance` returning
+/// `.finished`, from `expire`, or from `abandon`.
+protocol ReactorOperation: AnyObject {
+    /// When the operation gives up; nil for none.
+    var deadline: ContinuousClock.Instant? { get }
+    /// Makes as much progress as possible without blocking.
+    func advance(_ core: SessionCore, now: ContinuousClock.Instant) -> OperationStep
+    /// The deadline passed. Finish now (with a timeout). Returns whether the session is still usable.
+    func expire(_ core: SessionCore) -> Bool
+    /// The session died or the awaiting task was cancelled: finish with `error` without touching libssh2.
+    func abandon(_ error: any Error)
+}
+
+/// The event loop: one dedicated thread that drives every SSH session with `poll()`.
+///
+/// Sessions are never touched from any other thread: callers submit work through a locked inbox and an
+/// `eventfd` wakes the loop. Cost per session is a socket and a few kilobytes, not a thread.
+final class Reactor: @unchecked Sendable {
+    /// The process-wide loop, started on first use.
+    static let shared = Reactor()
+
+    private enum Message {
+        case add(SessionCore)
+        case enqueue(SessionCore, any ReactorOperation)
+        case cancel(SessionCore, ObjectIdentifier)
+        case close(SessionCore)
+    }
+
+    // Operations are not Sendable (they are confined to the reactor thread once posted), so a plain
+    // lock guards the hand-over instead of a Mutex.
+    private let inboxLock = NSLock()
+    private var inbox: [Message] = []
+    private let wakeFD: Int32
+    private let clock = ContinuousClock()
+
+    // Reactor-thread state.
+    private var sessions: [ObjectIdentifier: SessionCore] = [:]
+
+    private init() {
+        _ = LibSSH2.initialised
+        Self.raiseOpenFileLimit()
+        wakeFD = drover_eventfd()
+        precondition(wakeFD >= 0, "eventfd failed: errno \(errno)")
+        let thread = Thread { [unowned self] in self.loop() }
+        thread.name = "drover-ssh-reactor"
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    // MARK: - Submission (any thread)
+
+    func add(_ core: SessionCore) { post(.add(core)) }
+    func enqueue(_ operation: any ReactorOperation, on core: SessionCore) { post(.enqueue(core, operation)) }
+    func cancel(_ operation: any ReactorOperation, on core: SessionCore) {
+        post(.cancel(core, ObjectIdentifier(operation)))
+    }
+    func close(_ core: SessionCore) { post(.close(core)) }
+
+    private func post(_ message: Message) {
+        inboxLock.withLock { inbox.append(message) }
+        var one: UInt64 = 1
+        _ = write(wakeFD, &one, 8)
+    }
+
+    // MARK: - The loop (reactor thread)
+
+    private func loop() {
+        var fds: [pollfd] = []
+        var polled: [SessionCore] = []
+        while true {
+            drainInbox()
+            let now = clock.now
+            var nextDeadline: ContinuousClock.Instant? = nil
+            fds.removeAll(keepingCapacity: true)
+            polled.removeAll(keepingCapacity: true)
+            fds.append(pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0))
+            for core in sessions.values {
+                if core.wantsAdvance { drive(core, now: now) }
+                if let deadline = core.head?.deadline, deadline <= now {
+                    expireHead(core)
+                    if core.wantsAdvance { drive(core, now: now) }
+                }
+                if core.isClosed {
+                    sessions[ObjectIdentifier(core)] = nil
+                    continue
+                }
+                if let deadline = core.head?.deadline {
+                    nextDeadline = min(nextDeadline ?? deadline, deadline)
+                }
+                if core.head == nil { core.sendKeepaliveIfDue(now: now) }
+                if let keepalive = core.keepaliveDue(now: now) {
+                    nextDeadline = min(nextDeadline ?? keepalive, keepalive)
+                }
+                if core.head != nil, core.waitEvents != 0, core.fd >= 0 {
+                    fds.append(pollfd(fd: core.fd, events: core.waitEvents, revents: 0))
+                    polled.append(core)
+                }
+            }
+            var timeout: Int32 = -1
+            if let nextDeadline {
+                let remaining = now.duration(to: nextDeadline)
+                let ms = remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000
+                timeout = Int32(clamping: max(0, ms + 1))
+            }
+            let ready = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), timeout) }
+            if ready < 0 && errno != EINTR { fatalError("poll failed: errno \(errno)") }
+            if fds[0].revents != 0 {
+                var value: UInt64 = 0
+                _ = read(wakeFD, &value, 8)
+            }
+            for (index, core) in polled.enumerated() where fds[index + 1].revents != 0 {
+                core.wantsAdvance = true
+            }
+        }
+    }
+
+    private func drainInbox() {
+        let messages = inboxLock.withLock { () -> [Message] in
+            let taken = inbox
+            inbox.removeAll(keepingCapacity: true)
+            return taken
+        }
+        for message in messages {
+            switch message {
+            case .add(let core):
+                sessions[ObjectIdentifier(core)] = core
+            case .enqueue(let core, let operation):
+                if core.isClosed {
+                    operation.abandon(
+                        core.failure ?? HostErrorFactory.connectionLost("the session was already closed"))
+                } else {
+                    core.queue.append(operation)
+                    core.wantsAdvance = true
+                    sessions[ObjectIdentifier(core)] = core
+                }
+            case .cancel(let core, let id):
+                if let index = core.queue.firstIndex(where: { ObjectIdentifier($0) == id }) {
+                    let operation = core.queue.remove(at: index)
+                    operation.abandon(CancellationError())
+                    // A half-done libssh2 call cannot be resumed with other work: the session is spent.
+                    if index == 0 { core.teardown(HostErrorFactory.connectionLost("the command was cancelled")) }
+                }
+            case .close(let core):
+                core.teardown(nil)
+            }
+        }
+    }
+
+    /// Runs the session's operations in order until one blocks.
+    private func drive(_ core: SessionCore, now: ContinuousClock.Instant) {
+        core.wantsAdvance = false
+        core.waitEvents = 0
+        var budget = 64  // bound the work one session does per wake, so others get their turn
+        while let operation = core.head, budget > 0, !core.isClosed {
+            budget -= 1
+            switch operation.advance(core, now: now) {
+            case .finished:
+                // An operation that failed may have torn the session down (emptying the queue) already.
+                if let first = core.queue.first, first === operation { core.queue.removeFirst() }
+                core.touch(now: now)
+            case .blocked(let events):
+                core.waitEvents = events
+                return
+            }
+        }
+        if budget == 0 { core.wantsAdvance = true }
+    }
+
+    private func expireHead(_ core: SessionCore) {
+        let operation = core.queue.removeFirst()
+        if !operation.expire(core) {
+            core.teardown(HostErrorFactory.connectionLost("the session was abandoned after a timeout"))
+        } else {
+            core.wantsAdvance = true
+        }
+    }
+
+    /// Many sessions need many descriptors: lift the soft limit to the hard one.
+    private static func raiseOpenFileLimit() {
+        var limit = rlimit()
+        if getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max
+            _ = setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+        }
+    }
+}

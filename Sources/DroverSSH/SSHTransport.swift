@@ -1,0 +1,224 @@
+import DroverEngine
+import DroverModel
+import Foundation
+import Synchronization
+
+/// Settings for every SSH session a transport opens.
+public struct SSHOptions: Sendable {
+    /// TCP connect, handshake and login together must finish within this.
+    public var connectTimeout: Duration
+    /// An idle session sends a keepalive this often.
+    public var keepalive: Duration
+    /// How many bytes of each output stream a ``CommandResult`` keeps.
+    public var outputTailLimit: Int
+    /// Asked once per encrypted key file that has no passphrase variable (the CLI prompts on the terminal).
+    public var passphraseProvider: (@Sendable (_ keyPath: String) -> String?)?
+
+    public init(
+        connectTimeout: Duration = .seconds(10),
+        keepalive: Duration = .seconds(15),
+        outputTailLimit: Int = 64 * 1024,
+        passphraseProvider: (@Sendable (String) -> String?)? = nil
+    ) {
+        self.connectTimeout = connectTimeout
+        self.keepalive = keepalive
+        self.outputTailLimit = outputTailLimit
+        self.passphraseProvider = passphraseProvider
+    }
+}
+
+/// Everything one connect needs, resolved before it reaches the reactor.
+struct ConnectRequest: @unchecked Sendable {
+    let host: String
+    let port: Int
+    let user: String
+    let address: SocketAddress
+    let timeout: Duration
+    let keepalive: Duration
+    let knownHosts: KnownHosts
+    let credentials: Credentials
+}
+
+/// The per-host agent: libssh2 sessions driven by one event-loop thread, behind ``HostTransport``.
+public final class SSHTransport: HostTransport {
+    public let options: SSHOptions
+    private let knownHosts = Mutex<[String: KnownHosts]>([:])
+    private let keys = Mutex<[String: PrivateKey]>([:])
+
+    public init(options: SSHOptions = SSHOptions()) {
+        self.options = options
+    }
+
+    public func connect(to host: DroverModel.Host) async throws -> any HostConnection {
+        let settings = host.connection
+        let label = host.name == settings.address ? host.name : "\(host.name) (\(settings.address))"
+        let request = ConnectRequest(
+            host: settings.address, port: settings.port, user: settings.user,
+            address: try await SocketAddress.resolve(settings.address, port: settings.port, label: label),
+            timeout: options.connectTimeout, keepalive: options.keepalive,
+            knownHosts: knownHostsStore(for: settings), credentials: try credentials(for: settings))
+        let core = SessionCore(label: label)
+        try await Reactor.shared.submit(on: core) { ConnectOperation(request: request, continuation: $0) }
+        return SSHConnection(core: core, options: options)
+    }
+
+    private func knownHostsStore(for settings: ConnectionSettings) -> KnownHosts {
+        let files = settings.knownHostsFiles.isEmpty
+            ? [NSString(string: "~/.ssh/known_hosts").expandingTildeInPath] : settings.knownHostsFiles
+        let key = settings.hostKeyPolicy.rawValue + "\n" + files.joined(separator: "\n")
+        return knownHosts.withLock { cache in
+            if let store = cache[key] { return store }
+            let store = KnownHosts(files: files, policy: settings.hostKeyPolicy)
+            cache[key] = store
+            return store
+        }
+    }
+
+    /// Agent, key files (read once per process) and password for one host.
+    private func credentials(for settings: ConnectionSettings) throws -> Credentials {
+        let home = NSString(string: "~").expandingTildeInPath
+        let explicit = !settings.identityFiles.isEmpty
+        let paths = explicit
+            ? settings.identityFiles.map { NSString(string: $0).expandingTildeInPath }
+            : ["\(home)/.ssh/id_ed25519", "\(home)/.ssh/id_ecdsa"].filter { FileManager.default.fileExists(atPath: $0) }
+        var loaded: [PrivateKey] = []
+        for path in paths {
+            loaded.append(try key(at: path, passphraseEnvironment: settings.passphraseEnvironment))
+        }
+        var password: Secret? = nil
+        switch settings.password {
+        case .environment(let name)?:
+            guard let value = ProcessInfo.processInfo.environment[name] else {
+                throw HostError(.credentials, "the password variable \(name) is not set")
+            }
+            password = Secret(value: value)
+        case .file(let path)?:
+            guard let data = FileManager.default.contents(atPath: NSString(string: path).expandingTildeInPath) else {
+                throw HostError(.credentials, "cannot read the password file \(path)")
+            }
+            var text = String(decoding: data, as: UTF8.self)
+            while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
+            password = Secret(value: text)
+        case nil:
+            break
+        }
+        var hint: String? = nil
+        if !explicit && FileManager.default.fileExists(atPath: "\(home)/.ssh/id_rsa") {
+            hint = "~/.ssh/id_rsa was not tried: libssh2 1.10 cannot sign with rsa-sha2, which OpenSSH 8.8+ requires; "
+                + "use an ed25519 or ECDSA key."
+        }
+        let useAgent = ProcessInfo.processInfo.environment["SSH_AUTH_SOCK"].map { !$0.isEmpty } ?? false
+        return Credentials(useAgent: useAgent, keys: loaded, password: password, hint: hint)
+    }
+
+    private func key(at path: String, passphraseEnvironment: String?) throws -> PrivateKey {
+        if let cached = keys.withLock({ $0[path] }) { return cached }
+        var key = try PrivateKey.load(path: path, passphrase: nil)
+        if key.encrypted {
+            if let name = passphraseEnvironment, let value = ProcessInfo.processInfo.environment[name] {
+                key.passphrase = Secret(value: value)
+            } else if let value = options.passphraseProvider?(path) {
+                key.passphrase = Secret(value: value)
+            } else {
+                throw HostError(
+                    .credentials,
+                    "the key \(path) is passphrase-protected: put the passphrase in an environment variable named "
+                        + "by drover_passphrase_env, run drover on a terminal to be asked, or load the key into ssh-agent")
+            }
+        }
+        keys.withLock { $0[path] = key }
+        return key
+    }
+}
+
+/// One authenticated session with one host; commands run one after another over it.
+final class SSHConnection: HostConnection {
+    private let core: SessionCore
+    private let options: SSHOptions
+
+    init(core: SessionCore, options: SSHOptions) {
+        self.core = core
+        self.options = options
+    }
+
+    func run(
+        _ command: String, timeout: Duration, output: (@Sendable (DroverModel.OutputStream, [UInt8]) -> Void)?
+    ) async throws -> CommandResult {
+        let (core, tailLimit) = (core, options.outputTailLimit)
+        return try await Reactor.shared.submit(on: core) {
+            ExecOperation(
+                command: command, timeout: timeout, tailLimit: tailLimit, label: core.label,
+                output: output, continuation: $0)
+        }
+    }
+
+    func upload(localPath: String, remotePath: String, mode: Int32) async throws {
+        let fd = open(localPath, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw HostError(.transfer, "cannot read \(localPath): \(String(cString: strerror(errno)))")
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            Foundation.close(fd)
+            throw HostError(.transfer, "cannot stat \(localPath)")
+        }
+        let directory = (remotePath as NSString).deletingLastPathComponent
+        let name = (remotePath as NSString).lastPathComponent
+        let temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).drover-\(UInt32.random(in: 0...UInt32.max))"
+        // 1 minute plus 1 second per MiB: generous, but bounded.
+        let timeout = Duration.seconds(60 + Int(info.st_size) / (1 << 20))
+        let core = core
+        do {
+            try await Reactor.shared.submit(on: core) {
+                UploadOperation(
+                    localFD: fd, size: Int(info.st_size), remotePath: temporary, mode: mode, timeout: timeout,
+                    label: core.label, continuation: $0)
+            }
+        } catch {
+            _ = try? await run("rm -f -- \(ShellQuote.quote(temporary))", timeout: .seconds(30))
+            throw error
+        }
+        // rename(2) on the host: atomic, and it replaces an existing file (SFTP v3 rename would not).
+        let moved = try await run(
+            "mv -f -- \(ShellQuote.quote(temporary)) \(ShellQuote.quote(remotePath))", timeout: .seconds(60))
+        if !moved.succeeded {
+            _ = try? await run("rm -f -- \(ShellQuote.quote(temporary))", timeout: .seconds(30))
+            throw HostError(
+                .transfer,
+                "\(core.label): upload arrived but could not be moved into \(remotePath): "
+                    + moved.stderr.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+    }
+
+    func close() async {
+        try? await Reactor.shared.submit(on: core) { CloseOperation(continuation: $0) }
+    }
+}
+
+extension Reactor {
+    /// Enqueues the operation `make` builds on `core` and awaits its result; cancelling the task abandons it.
+    func submit<T: Sendable>(
+        on core: SessionCore,
+        _ make: @escaping (CheckedContinuation<T, any Error>) -> some ContinuationOperation<T> & ReactorOperation
+    ) async throws -> T {
+        let box = OperationBox()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let operation = make(continuation)
+                box.set(operation)
+                self.add(core)
+                self.enqueue(operation, on: core)
+            }
+        } onCancel: {
+            if let operation = box.get() { self.cancel(operation, on: core) }
+        }
+    }
+}
+
+/// Hands an operation to a cancellation handler that may run on another thread.
+private final class OperationBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var operation: (any ReactorOperation)?
+    func set(_ operation: any ReactorOperation) { lock.withLock { self.operation = operation } }
+    func get() -> (any ReactorOperation)? { lock.withLock { operation } }
+}

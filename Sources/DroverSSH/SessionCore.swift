@@ -1,0 +1,93 @@
+internal import CLibSSH2
+import DroverModel
+import Foundation
+
+/// One host's socket and libssh2 session, owned by the reactor thread; `deinit` frees them.
+///
+/// Invariant: every member is touched only on the reactor thread (operations run there), except the
+/// immutable `label`. That is what makes the `@unchecked Sendable` sound.
+final class SessionCore: @unchecked Sendable {
+    /// For messages: `host007 (127.0.1.7:22)`.
+    let label: String
+    var fd: Int32 = -1
+    var session: OpaquePointer?
+    var sftp: OpaquePointer?
+    var queue: [any ReactorOperation] = []
+    var wantsAdvance = false
+    var waitEvents: Int16 = 0
+    private(set) var isClosed = false
+    /// Why the session ended badly, for operations submitted after that.
+    private(set) var failure: HostError?
+    private var keepaliveInterval: Duration?
+    private var lastActivity = ContinuousClock.now
+
+    init(label: String) {
+        self.label = label
+    }
+
+    var head: (any ReactorOperation)? { queue.first }
+
+    /// The poll events libssh2 is waiting for (POLLIN when it says nothing: it is waiting to read).
+    var libssh2Events: Int16 {
+        guard let session else { return Int16(POLLIN) }
+        let directions = libssh2_session_block_directions(session)
+        var events: Int16 = 0
+        if directions & LIBSSH2_SESSION_BLOCK_INBOUND != 0 { events |= Int16(POLLIN) }
+        if directions & LIBSSH2_SESSION_BLOCK_OUTBOUND != 0 { events |= Int16(POLLOUT) }
+        return events == 0 ? Int16(POLLIN) : events
+    }
+
+    /// `.blocked` on whatever libssh2 waits for.
+    var blocked: OperationStep { .blocked(events: libssh2Events) }
+
+    func enableKeepalive(every interval: Duration) {
+        guard let session else { return }
+        keepaliveInterval = interval
+        libssh2_keepalive_config(session, 1, UInt32(interval.components.seconds))
+    }
+
+    func touch(now: ContinuousClock.Instant) { lastActivity = now }
+
+    func keepaliveDue(now: ContinuousClock.Instant) -> ContinuousClock.Instant? {
+        guard head == nil, let keepaliveInterval, session != nil, !isClosed else { return nil }
+        return lastActivity + keepaliveInterval
+    }
+
+    /// Sends a keepalive when the session has been idle for the interval (never while an operation runs).
+    func sendKeepaliveIfDue(now: ContinuousClock.Instant) {
+        guard let due = keepaliveDue(now: now), due <= now, let session else { return }
+        var next: Int32 = 0
+        _ = libssh2_keepalive_send(session, &next)
+        lastActivity = now
+    }
+
+    /// Fails every queued operation and frees the session. `error` nil means an orderly close.
+    func teardown(_ error: HostError?) {
+        guard !isClosed else { return }
+        isClosed = true
+        failure = error
+        let pending = queue
+        queue.removeAll()
+        for operation in pending {
+            operation.abandon(error ?? HostErrorFactory.connectionLost("the session was closed"))
+        }
+        release()
+    }
+
+    /// Frees everything at once; libssh2_session_free frees the channels and the SFTP handle with it.
+    private func release() {
+        sftp = nil
+        if let session {
+            libssh2_session_free(session)
+            self.session = nil
+        }
+        if fd >= 0 {
+            Foundation.close(fd)
+            fd = -1
+        }
+    }
+
+    deinit {
+        release()
+    }
+}
