@@ -1,0 +1,92 @@
+import DroverModel
+import Foundation
+
+/// The local fleet of real OpenSSH hosts that `Scripts/testbed` starts (one sshd per loopback address,
+/// each with its own host key, hostname and private `/srv/host`).
+///
+/// Tests share one testbed per process. Hosts are handed out by role so tests that run in parallel
+/// never disturb each other: 1…20 are read-only workers; the others each belong to one kind of test.
+public enum Testbed {
+    /// How many hosts the tests start.
+    public static let size = 24
+    /// Hosts that tests only read from; safe to share.
+    public static let sharedHosts = 1...20
+    /// Killed and restarted by the unreachable-host test.
+    public static let killHost = 21
+    /// Stopped (SIGSTOP) and resumed by the hung-host test.
+    public static let hangHost = 22
+    /// Used with deliberately wrong or empty known_hosts files.
+    public static let hostKeyHost = 23
+    /// Written to by upload and output tests (each test uses its own file names).
+    public static let scratchHost = 24
+
+    /// The repository's root, found from this file's location.
+    public static let repositoryRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    public static let directory: String =
+        ProcessInfo.processInfo.environment["DROVER_TESTBED_DIR"] ?? "/tmp/drover-testbed"
+
+    public static var inventoryPath: String { directory + "/inventory.ini" }
+    public static var knownHostsPath: String { directory + "/known_hosts" }
+    public static var clientKeyPath: String { directory + "/client_key" }
+
+    private static let started: Swift.Result<Void, TestbedError> = {
+        do {
+            let result = try Subprocess.run(repositoryRoot + "/Scripts/testbed", ["up", String(size)])
+            guard result.status == 0 else {
+                return .failure(TestbedError(message: "Scripts/testbed up failed:\n\(result.stdout)\n\(result.stderr)"))
+            }
+            return .success(())
+        } catch {
+            return .failure(TestbedError(message: "cannot run Scripts/testbed: \(error)"))
+        }
+    }()
+
+    /// Starts the testbed once per process (idempotent: hosts already running are kept).
+    /// - Throws: when the hosts cannot be started; integration tests then fail rather than skip.
+    public static func ensureUp() throws {
+        try started.get()
+    }
+
+    /// Runs `Scripts/testbed` with the given arguments (`kill 21`, `hang 22`, `resume 22`, `up 24`).
+    @discardableResult
+    public static func script(_ arguments: String...) throws -> Subprocess.Result {
+        let result = try Subprocess.run(repositoryRoot + "/Scripts/testbed", arguments)
+        guard result.status == 0 else {
+            throw TestbedError(message: "Scripts/testbed \(arguments.joined(separator: " ")) failed: \(result.stderr)")
+        }
+        return result
+    }
+
+    /// Host `index`'s name, as the testbed names it (`host007`).
+    public static func name(_ index: Int) -> String {
+        let digits = String(index)
+        return "host" + String(repeating: "0", count: max(0, 3 - digits.count)) + digits
+    }
+
+    /// Host `index`'s loopback address: 127.0.X.Y with X = 1 + (i-1)/250, Y = 1 + (i-1)%250.
+    public static func address(_ index: Int) -> String {
+        "127.0.\(1 + (index - 1) / 250).\(1 + (index - 1) % 250)"
+    }
+
+    /// Host `index` with the testbed's client key and known_hosts, built without the inventory loader
+    /// so the SSH tests do not depend on it. `knownHosts` overrides the known_hosts file.
+    public static func host(_ index: Int, knownHosts: String? = nil, policy: ConnectionSettings.HostKeyPolicy = .strict)
+        -> Host
+    {
+        Host(
+            name: name(index),
+            connection: ConnectionSettings(
+                address: address(index), port: 22, user: "root", identityFiles: [clientKeyPath],
+                knownHostsFiles: [knownHosts ?? knownHostsPath], hostKeyPolicy: policy))
+    }
+}
+
+public struct TestbedError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}

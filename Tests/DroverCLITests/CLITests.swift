@@ -1,0 +1,89 @@
+import DroverTestSupport
+import Foundation
+import Testing
+
+/// The `drover` executable as a user runs it, against the testbed's own inventory.
+@Suite("drover ping and exec", .timeLimit(.minutes(2)))
+struct CLITests {
+    init() throws { try Testbed.ensureUp() }
+
+    private func drover(_ arguments: String...) throws -> Subprocess.Result {
+        let binary = ProcessInfo.processInfo.environment["DROVER_BINARY"]
+            ?? Testbed.repositoryRoot + "/.build/debug/drover"
+        return try Subprocess.run(binary, arguments, timeout: .seconds(90))
+    }
+
+    @Test func pingReachesEveryHostOfTheInventory() throws {
+        let result = try drover("ping", "-i", Testbed.inventoryPath, "--limit", "host00[1-9]:host010")
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.filter { $0.contains("  OK  ") }.count == 10)
+        #expect(lines.last?.hasPrefix("10 hosts: 10 ok in ") == true)
+    }
+
+    @Test func execPrintsOneJSONObjectPerHost() throws {
+        let result = try drover(
+            "exec", "-i", Testbed.inventoryPath, "--limit", "host01*", "--output", "json", "--", "cat /srv/host/name")
+        #expect(result.status == 0, "\(result.stderr)")
+        let objects = try result.stdout.split(separator: "\n").map {
+            try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        #expect(objects.count == 10)
+        for object in objects {
+            let host = try #require(object["host"] as? String)
+            #expect(object["status"] as? String == "ok")
+            #expect(object["exit"] as? Int == 0)
+            #expect(object["stdout"] as? String == host + "\n")
+            #expect(object["address"] as? String == Testbed.address(Int(host.dropFirst(4))!))
+        }
+    }
+
+    @Test func execExitsNonZeroAndShowsOutputWhenAHostFails() throws {
+        let result = try drover(
+            "exec", "-i", Testbed.inventoryPath, "--limit", "host001:host002", "--",
+            "test $(hostname) = host001 || { echo broken >&2; exit 5; }")
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("host001  OK  exit 0"))
+        #expect(result.stdout.contains("host002  FAILED  exit 5"))
+        #expect(result.stdout.contains("    ! broken"))
+        #expect(result.stdout.contains("2 hosts: 1 ok, 1 failed in "))
+    }
+
+    @Test func pingNamesAnUnreachableHostAndExitsNonZero() throws {
+        let directory = NSTemporaryDirectory() + "drover-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let inventory = directory + "/inventory.ini"
+        try """
+            [fleet]
+            host001 ansible_host=127.0.1.1
+            ghost ansible_host=127.0.250.250
+            [fleet:vars]
+            ansible_user=root
+            ansible_ssh_private_key_file=\(Testbed.clientKeyPath)
+            ansible_ssh_common_args='-o UserKnownHostsFile=\(Testbed.knownHostsPath)'
+            """.write(toFile: inventory, atomically: true, encoding: .utf8)
+        let result = try drover("ping", "-i", inventory, "--connect-timeout", "3s")
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("host001  OK"))
+        #expect(result.stdout.contains("ghost    UNREACHABLE"))
+        #expect(result.stdout.contains("connection refused on 127.0.250.250:22"))
+    }
+
+    @Test func badInputExits64WithFileLineAndColumn() throws {
+        let directory = NSTemporaryDirectory() + "drover-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let inventory = directory + "/broken.ini"
+        try "[web]\napp[05:01].example\n".write(toFile: inventory, atomically: true, encoding: .utf8)
+        let result = try drover("ping", "-i", inventory)
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("\(inventory):2:"))
+
+        let noCommand = try drover("exec", "-i", Testbed.inventoryPath)
+        #expect(noCommand.status == 64)
+        #expect(noCommand.stderr.contains("give the command after --"))
+
+        let badTimeout = try drover("exec", "-i", Testbed.inventoryPath, "--timeout", "soon", "--", "true")
+        #expect(badTimeout.status == 64)
+        #expect(badTimeout.stderr.contains("'soon' is not a duration"))
+    }
+}

@@ -1,0 +1,30 @@
+import DroverEngine
+import DroverModel
+import DroverSSH
+import DroverTestSupport
+import Foundation
+
+/// A transport with short timeouts so failure tests finish quickly.
+func makeTransport(connectTimeout: Duration = .seconds(5)) -> SSHTransport {
+    SSHTransport(options: SSHOptions(connectTimeout: connectTimeout, keepalive: .seconds(5)))
+}
+
+/// Connects to testbed host `index`, runs `command`, closes.
+func runOn(_ index: Int, _ command: String, timeout: Duration = .seconds(30)) async throws -> CommandResult {
+    let connection = try await makeTransport().connect(to: Testbed.host(index))
+    defer { Task { await connection.close() } }
+    return try await connection.run(command, timeout: timeout)
+}
+
+/// A fresh temporary directory for one test.
+func temporaryDirectory() throws -> String {
+    let path = NSTemporaryDirectory() + "drover-test-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// Runs a local command and returns its stdout, trimmed.
+func local(_ command: String) throws -> String {
+    let result = try Subprocess.run("/bin/sh", ["-c", command])
+    return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+}
