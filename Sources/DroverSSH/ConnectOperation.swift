@@ -28,6 +28,12 @@ final class ConnectOperation: ContinuationOperation<Void>, ReactorOperation {
             while true {
                 switch phase {
                 case .start:
+                    if request.tunnelFD != nil {
+                        // Already connected through a jump host: the core owns the socketpair end.
+                        try startSession(core)
+                        phase = .handshake
+                        continue
+                    }
                     try openSocket(core)
                     phase = .tcp
                     return .blocked(events: Int16(POLLOUT))
@@ -106,7 +112,7 @@ final class ConnectOperation: ContinuationOperation<Void>, ReactorOperation {
     // MARK: - Phases
 
     private func openSocket(_ core: SessionCore) throws {
-        let family = request.address.family
+        let family = request.address!.family
         let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else {
             throw HostErrorFactory.unreachable(core.label, "cannot open a socket: \(String(cString: strerror(errno)))")
@@ -114,7 +120,7 @@ final class ConnectOperation: ContinuationOperation<Void>, ReactorOperation {
         core.fd = fd
         var one: Int32 = 1
         _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        let rc = request.address.withSockaddr { connect(fd, $0, $1) }
+        let rc = request.address!.withSockaddr { connect(fd, $0, $1) }
         if rc != 0 && errno != EINPROGRESS {
             throw HostErrorFactory.unreachable(core.label, connectFailure(errno))
         }
@@ -134,10 +140,10 @@ final class ConnectOperation: ContinuationOperation<Void>, ReactorOperation {
     private func connectFailure(_ code: Int32) -> String {
         switch code {
         case ECONNREFUSED:
-            return "connection refused on \(request.address.description) (sshd is not running or not listening there)"
-        case ETIMEDOUT: return "the TCP connection to \(request.address.description) timed out"
-        case EHOSTUNREACH, ENETUNREACH: return "no route to \(request.address.description)"
-        default: return "cannot connect to \(request.address.description): \(String(cString: strerror(code)))"
+            return "connection refused on \(request.address!.description) (sshd is not running or not listening there)"
+        case ETIMEDOUT: return "the TCP connection to \(request.address!.description) timed out"
+        case EHOSTUNREACH, ENETUNREACH: return "no route to \(request.address!.description)"
+        default: return "cannot connect to \(request.address!.description): \(String(cString: strerror(code)))"
         }
     }
 

@@ -38,6 +38,7 @@ final class Reactor: @unchecked Sendable {
         case enqueue(SessionCore, any ReactorOperation)
         case cancel(SessionCore, ObjectIdentifier)
         case close(SessionCore)
+        case bridge(SessionCore, Bridge)
     }
 
     // Operations are not Sendable (they are confined to the reactor thread once posted), so a plain
@@ -53,6 +54,8 @@ final class Reactor: @unchecked Sendable {
     private init() {
         _ = LibSSH2.initialised
         Self.raiseOpenFileLimit()
+        // A peer that goes away must be an error code, not a signal that ends the controller.
+        signal(SIGPIPE, SIG_IGN)
         wakeFD = drover_eventfd()
         precondition(wakeFD >= 0, "eventfd failed: errno \(errno)")
         let thread = Thread { [unowned self] in self.loop() }
@@ -69,6 +72,7 @@ final class Reactor: @unchecked Sendable {
         post(.cancel(core, ObjectIdentifier(operation)))
     }
     func close(_ core: SessionCore) { post(.close(core)) }
+    func attach(_ bridge: Bridge, to core: SessionCore) { post(.bridge(core, bridge)) }
 
     private func post(_ message: Message) {
         inboxLock.withLock { inbox.append(message) }
@@ -105,8 +109,17 @@ final class Reactor: @unchecked Sendable {
                 if let keepalive = core.keepaliveDue(now: now) {
                     nextDeadline = min(nextDeadline ?? keepalive, keepalive)
                 }
-                if core.head != nil, core.waitEvents != 0, core.fd >= 0 {
-                    fds.append(pollfd(fd: core.fd, events: core.waitEvents, revents: 0))
+                if core.fd >= 0, core.head != nil || !core.bridges.isEmpty {
+                    var events = core.head != nil ? core.waitEvents : 0
+                    // A jump session always listens: data for any of its channels may arrive.
+                    if !core.bridges.isEmpty { events |= core.libssh2Events | Int16(POLLIN) }
+                    if events != 0 {
+                        fds.append(pollfd(fd: core.fd, events: events, revents: 0))
+                        polled.append(core)
+                    }
+                }
+                for bridge in core.bridges where bridge.localEvents != 0 {
+                    fds.append(pollfd(fd: bridge.localFD, events: bridge.localEvents, revents: 0))
                     polled.append(core)
                 }
             }
@@ -156,6 +169,13 @@ final class Reactor: @unchecked Sendable {
                 }
             case .close(let core):
                 core.teardown(nil)
+            case .bridge(let core, let bridge):
+                if core.isClosed {
+                    bridge.fail(core.failure ?? HostErrorFactory.connectionLost("the jump session was closed"))
+                } else {
+                    core.bridges.append(bridge)
+                    core.wantsAdvance = true
+                }
             }
         }
     }
@@ -165,7 +185,7 @@ final class Reactor: @unchecked Sendable {
         core.wantsAdvance = false
         core.waitEvents = 0
         var budget = 64  // bound the work one session does per wake, so others get their turn
-        while let operation = core.head, budget > 0, !core.isClosed {
+        while budget > 0, let operation = core.head, !core.isClosed {
             budget -= 1
             switch operation.advance(core, now: now) {
             case .finished:
@@ -174,10 +194,11 @@ final class Reactor: @unchecked Sendable {
                 core.touch(now: now)
             case .blocked(let events):
                 core.waitEvents = events
-                return
+                budget = -1
             }
         }
-        if budget == 0 { core.wantsAdvance = true }
+        if budget == 0 { core.wantsAdvance = true }  // more to do: come back after the others had a turn
+        if !core.bridges.isEmpty { core.pumpBridges() }
     }
 
     private func expireHead(_ core: SessionCore) {

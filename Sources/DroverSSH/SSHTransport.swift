@@ -32,7 +32,9 @@ struct ConnectRequest: @unchecked Sendable {
     let host: String
     let port: Int
     let user: String
-    let address: SocketAddress
+    let address: SocketAddress?
+    /// One end of a socketpair bridged through a jump host, instead of a TCP connection to `address`.
+    let tunnelFD: Int32?
     let timeout: Duration
     let keepalive: Duration
     let knownHosts: KnownHosts
@@ -44,22 +46,66 @@ public final class SSHTransport: HostTransport {
     public let options: SSHOptions
     private let knownHosts = Mutex<[String: KnownHosts]>([:])
     private let keys = Mutex<[String: PrivateKey]>([:])
+    private let jumps = Mutex<[String: JumpEntry]>([:])
+
+    private struct JumpEntry: Sendable {
+        var task: Task<SessionCore, any Error>
+        var core: SessionCore?
+    }
 
     public init(options: SSHOptions = SSHOptions()) {
         self.options = options
     }
 
+    deinit {
+        for core in jumps.withLock({ $0.values.compactMap(\.core) }) { Reactor.shared.close(core) }
+    }
+
     public func connect(to host: DroverModel.Host) async throws -> any HostConnection {
-        let settings = host.connection
-        let label = host.name == settings.address ? host.name : "\(host.name) (\(settings.address))"
+        let core = try await session(for: host.connection, name: host.name)
+        return SSHConnection(core: core, options: options)
+    }
+
+    /// Connects, verifies and logs in, directly or through the settings' jump hosts (in order).
+    private func session(for settings: ConnectionSettings, name: String) async throws -> SessionCore {
+        var label = name == settings.address ? name : "\(name) (\(settings.address))"
+        var tunnel: Int32? = nil
+        var address: SocketAddress? = nil
+        if let jump = settings.proxyJump.last {
+            var jumpSettings = settings
+            jumpSettings.address = jump.address
+            jumpSettings.port = jump.port
+            jumpSettings.user = jump.user ?? settings.user
+            jumpSettings.proxyJump = Array(settings.proxyJump.dropLast())
+            let jumpCore = try await jumpSession(for: jumpSettings)
+            label += " via \(jump.address)"
+            tunnel = try await Reactor.shared.openBridge(
+                on: jumpCore, to: settings.address, port: settings.port, jumpLabel: jumpCore.label)
+        } else {
+            address = try await SocketAddress.resolve(settings.address, port: settings.port, label: label)
+        }
         let request = ConnectRequest(
-            host: settings.address, port: settings.port, user: settings.user,
-            address: try await SocketAddress.resolve(settings.address, port: settings.port, label: label),
+            host: settings.address, port: settings.port, user: settings.user, address: address, tunnelFD: tunnel,
             timeout: options.connectTimeout, keepalive: options.keepalive,
             knownHosts: knownHostsStore(for: settings), credentials: try credentials(for: settings))
-        let core = SessionCore(label: label)
+        let core = SessionCore(label: label, fd: tunnel ?? -1)
         try await Reactor.shared.submit(on: core) { ConnectOperation(request: request, continuation: $0) }
-        return SSHConnection(core: core, options: options)
+        return core
+    }
+
+    /// One shared session per jump host (and chain), opened on first use and kept for the transport's life.
+    private func jumpSession(for settings: ConnectionSettings) async throws -> SessionCore {
+        let key = (settings.proxyJump + [ConnectionSettings.Jump(address: settings.address, port: settings.port,
+            user: settings.user)]).map { "\($0.user ?? "")@\($0.address):\($0.port)" }.joined(separator: ",")
+        let task = jumps.withLock { cache -> Task<SessionCore, any Error> in
+            if let entry = cache[key] { return entry.task }
+            let task = Task { try await self.session(for: settings, name: settings.address) }
+            cache[key] = JumpEntry(task: task)
+            return task
+        }
+        let core = try await task.value
+        jumps.withLock { $0[key]?.core = core }
+        return core
     }
 
     private func knownHostsStore(for settings: ConnectionSettings) -> KnownHosts {
@@ -196,6 +242,19 @@ final class SSHConnection: HostConnection {
 }
 
 extension Reactor {
+    /// Opens a `direct-tcpip` channel to `target:port` through the jump session `core`; returns the
+    /// socket the inner session should use.
+    func openBridge(on core: SessionCore, to target: String, port: Int, jumpLabel: String) async throws -> Int32 {
+        try await withCheckedThrowingContinuation { continuation in
+            do {
+                let bridge = try Bridge(target: target, port: port, jumpLabel: jumpLabel, opened: continuation)
+                attach(bridge, to: core)
+            } catch {
+                continuation.resume(throwing: error)
+            }
+        }
+    }
+
     /// Enqueues the operation `make` builds on `core` and awaits its result; cancelling the task abandons it.
     func submit<T: Sendable>(
         on core: SessionCore,

@@ -13,6 +13,10 @@ final class SessionCore: @unchecked Sendable {
     var session: OpaquePointer?
     var sftp: OpaquePointer?
     var queue: [any ReactorOperation] = []
+    /// Channels tunnelled through this session to other hosts (when it is a ProxyJump host).
+    var bridges: [Bridge] = []
+    /// The bridge whose write libssh2 left half-sent: only it may write until that write completes.
+    var writeOwner: ObjectIdentifier?
     var wantsAdvance = false
     var waitEvents: Int16 = 0
     private(set) var isClosed = false
@@ -21,8 +25,10 @@ final class SessionCore: @unchecked Sendable {
     private var keepaliveInterval: Duration?
     private var lastActivity = ContinuousClock.now
 
-    init(label: String) {
+    /// - Parameter fd: an already-connected socket to own (a tunnel through a jump host), or -1.
+    init(label: String, fd: Int32 = -1) {
         self.label = label
+        self.fd = fd
     }
 
     var head: (any ReactorOperation)? { queue.first }
@@ -49,7 +55,7 @@ final class SessionCore: @unchecked Sendable {
     func touch(now: ContinuousClock.Instant) { lastActivity = now }
 
     func keepaliveDue(now: ContinuousClock.Instant) -> ContinuousClock.Instant? {
-        guard head == nil, let keepaliveInterval, session != nil, !isClosed else { return nil }
+        guard head == nil, bridges.isEmpty, let keepaliveInterval, session != nil, !isClosed else { return nil }
         return lastActivity + keepaliveInterval
     }
 
@@ -61,6 +67,17 @@ final class SessionCore: @unchecked Sendable {
         lastActivity = now
     }
 
+    /// Moves data through every tunnelled channel until none makes progress (bounded), dropping finished ones.
+    /// One transport read can queue packets for several channels, so all are retried after any progress.
+    func pumpBridges() {
+        for _ in 0..<64 {
+            var progressed = false
+            for bridge in bridges where bridge.pump(self) { progressed = true }
+            bridges.removeAll { $0.isFinished }
+            if !progressed || isClosed { break }
+        }
+    }
+
     /// Fails every queued operation and frees the session. `error` nil means an orderly close.
     func teardown(_ error: HostError?) {
         guard !isClosed else { return }
@@ -68,6 +85,9 @@ final class SessionCore: @unchecked Sendable {
         failure = error
         let pending = queue
         queue.removeAll()
+        let tunnels = bridges
+        bridges.removeAll()
+        for bridge in tunnels { bridge.fail(error ?? HostErrorFactory.connectionLost("the jump session was closed")) }
         for operation in pending {
             operation.abandon(error ?? HostErrorFactory.connectionLost("the session was closed"))
         }

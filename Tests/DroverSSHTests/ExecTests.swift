@@ -95,6 +95,33 @@ struct ExecTests {
         await connection.close()
     }
 
+    @Test func reachesManyHostsThroughOneJumpHost() async throws {
+        let jump = ConnectionSettings.Jump(address: Testbed.address(12))
+        let hosts = (13...20).map { index in
+            var host = Testbed.host(index)
+            host.connection.proxyJump = [jump]
+            return host
+        }
+        let outcomes = await FanOut(transport: makeTransport(), forks: 8)
+            .run("cat /srv/host/name; head -c 2000000 /dev/zero | wc -c", timeout: .seconds(30), on: hosts)
+        for outcome in outcomes {
+            #expect(try outcome.result.get().stdout == "\(outcome.host.name)\n2000000\n")
+        }
+    }
+
+    @Test func jumpHostThatCannotReachTheTargetSaysSo() async throws {
+        var host = Testbed.host(13)
+        host.connection.address = "127.0.250.250"
+        host.connection.proxyJump = [ConnectionSettings.Jump(address: Testbed.address(12))]
+        await #expect {
+            _ = try await makeTransport().connect(to: host)
+        } throws: { error in
+            guard let error = error as? HostError else { return false }
+            return error.code == .unreachable
+                && error.message.contains("the jump host \(Testbed.name(12)) could not open a tunnel")
+        }
+    }
+
     @Test func fiveHundredConcurrentSessionsAreRoutine() async throws {
         // 500 sessions at once over the 20 shared hosts (25 each), all on the one reactor thread.
         let hosts = (0..<500).map { Testbed.host(Testbed.sharedHosts.lowerBound + $0 % 20) }
