@@ -118,7 +118,7 @@ struct ExecTests {
         } throws: { error in
             guard let error = error as? HostError else { return false }
             return error.code == .unreachable
-                && error.message.contains("the jump host \(Testbed.name(12)) could not open a tunnel")
+                && error.message.contains("the jump host \(Testbed.address(12)) could not open a tunnel")
         }
     }
 
