@@ -93,12 +93,11 @@ final class ExecOperation: ContinuationOperation<CommandResult>, ReactorOperatio
 
     /// Reads both streams until both are at EOF; `.blocked` while more may come, nil when done.
     private func readAvailable(_ core: SessionCore) -> OperationStep? {
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         var rounds = 0
         while rounds < 256 {  // bounded so one chatty host cannot starve the others
             rounds += 1
-            let out = read(stream: 0, into: &buffer, tail: &stdout, kind: .stdout)
-            let err = read(stream: 1, into: &buffer, tail: &stderr, kind: .stderr)
+            let out = read(stream: 0, into: &core.scratch, tail: &stdout, kind: .stdout)
+            let err = read(stream: 1, into: &core.scratch, tail: &stderr, kind: .stderr)
             if out < 0 && out != LibSSH2.eagain { return fail(core, "reading output") }
             if err < 0 && err != LibSSH2.eagain { return fail(core, "reading output") }
             if out > 0 || err > 0 { continue }

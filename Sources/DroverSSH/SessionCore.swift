@@ -13,6 +13,12 @@ final class SessionCore: @unchecked Sendable {
     var session: OpaquePointer?
     var sftp: OpaquePointer?
     var queue: [any ReactorOperation] = []
+    /// Read buffer shared by every operation: they all run on the reactor thread, one at a time.
+    var scratch: [UInt8] {
+        get { Self.sharedScratch }
+        _modify { yield &Self.sharedScratch }
+    }
+    nonisolated(unsafe) private static var sharedScratch = [UInt8](repeating: 0, count: 64 * 1024)
     /// Channels tunnelled through this session to other hosts (when it is a ProxyJump host).
     var bridges: [Bridge] = []
     /// The bridge whose write libssh2 left half-sent: only it may write until that write completes.
