@@ -14,7 +14,7 @@ struct CLITests {
     }
 
     @Test func pingReachesEveryHostOfTheInventory() throws {
-        let result = try drover("ping", "-i", Testbed.inventoryPath, "--limit", "host00[1-9]:host010")
+        let result = try drover("ping", "-i", Testbed.inventoryPath, "--limit", "host00[1-9]:host010", "--connect-timeout", "30s")
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.filter { $0.contains("  OK  ") }.count == 10)
@@ -23,7 +23,8 @@ struct CLITests {
 
     @Test func execPrintsOneJSONObjectPerHost() throws {
         let result = try drover(
-            "exec", "-i", Testbed.inventoryPath, "--limit", "host01*", "--output", "json", "--", "cat /srv/host/name")
+            "exec", "-i", Testbed.inventoryPath, "--limit", "host01*", "--output", "json", "--connect-timeout", "30s", "--",
+            "cat /srv/host/name")
         #expect(result.status == 0, "\(result.stderr)")
         let objects = try result.stdout.split(separator: "\n").map {
             try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
@@ -40,7 +41,7 @@ struct CLITests {
 
     @Test func execExitsNonZeroAndShowsOutputWhenAHostFails() throws {
         let result = try drover(
-            "exec", "-i", Testbed.inventoryPath, "--limit", "host001:host002", "--",
+            "exec", "-i", Testbed.inventoryPath, "--limit", "host001:host002", "--connect-timeout", "30s", "--",
             "test $(hostname) = host001 || { echo broken >&2; exit 5; }")
         #expect(result.status == 1)
         #expect(result.stdout.contains("host001  OK  exit 0"))

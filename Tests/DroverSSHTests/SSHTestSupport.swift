@@ -3,9 +3,14 @@ import DroverModel
 import DroverSSH
 import DroverTestSupport
 import Foundation
+import Testing
 
-/// A transport with short timeouts so failure tests finish quickly.
-func makeTransport(connectTimeout: Duration = .seconds(5)) -> SSHTransport {
+/// The integration suites, one at a time: the 500-session test saturates this 2-core machine, and the
+/// failure tests measure how long a timeout takes, so nothing else should run beside them.
+@Suite(.serialized) struct OverRealSSH {}
+
+/// A transport for the tests; failure tests pass short timeouts so they finish quickly.
+func makeTransport(connectTimeout: Duration = .seconds(30)) -> SSHTransport {
     SSHTransport(options: SSHOptions(connectTimeout: connectTimeout, keepalive: .seconds(5)))
 }
 
