@@ -57,9 +57,12 @@ public struct HostPattern: Sendable, Hashable, CustomStringConvertible {
 
     /// The terms in the order they were written.
     public var terms: [Term]
+    /// The pattern as the user wrote it (for messages); for built patterns, the terms in comma form.
+    public var text: String
 
     public init(terms: [Term]) {
         self.terms = terms
+        self.text = terms.map(\.description).joined(separator: ",")
     }
 
     /// Parses a pattern; an `@file` part is an error here (see the `fileReader` variant).
@@ -90,7 +93,8 @@ public struct HostPattern: Sendable, Hashable, CustomStringConvertible {
         guard !parts.isEmpty else {
             throw HostPatternError(.empty, pattern: text, message: "the host pattern is empty")
         }
-        terms = try parts.map { try Self.term($0, in: text) }
+        self.terms = try parts.map { try Self.term($0, in: text) }
+        self.text = text
     }
 
     /// The pattern written back in Ansible's comma form.

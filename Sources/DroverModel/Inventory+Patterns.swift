@@ -26,8 +26,8 @@ extension Inventory {
         let result = hosts.indices.filter { selected[$0] }.map { hosts[$0] }
         guard !result.isEmpty else {
             throw HostPatternError(
-                .emptyResult, pattern: pattern.description,
-                message: "the host pattern '\(pattern)' leaves no hosts")
+                .emptyResult, pattern: pattern.text,
+                message: "the host pattern '\(pattern.text)' leaves no hosts")
         }
         return result
     }
@@ -60,7 +60,7 @@ extension Inventory {
                 message = "'\(expression)' matches no hosts (\(matchingGroups.count == 1 ? "group" : "groups") "
                     + "\(names) \(matchingGroups.count == 1 ? "is" : "are") empty)"
             }
-            throw HostPatternError(.noMatch, pattern: pattern.description, message: message)
+            throw HostPatternError(.noMatch, pattern: pattern.text, message: message)
         }
         if let selection = term.selection {
             matches = try Self.apply(selection, to: matches, term: term, pattern: pattern)
@@ -76,7 +76,7 @@ extension Inventory {
                 regex = try Regex(source)
             } catch {
                 throw HostPatternError(
-                    .invalidRegex, pattern: pattern.description,
+                    .invalidRegex, pattern: pattern.text,
                     message: "'\(expression)' is not a valid regular expression: \(error)")
             }
             // Python's re.match: anchored at the start only.
@@ -94,7 +94,7 @@ extension Inventory {
     ) throws -> [Int] {
         func outOfRange() -> HostPatternError {
             HostPatternError(
-                .subscriptOutOfRange, pattern: pattern.description,
+                .subscriptOutOfRange, pattern: pattern.text,
                 message: "'\(term)' is out of range: '\(term.expression)' matches \(matches.count) "
                     + (matches.count == 1 ? "host" : "hosts"))
         }
