@@ -1,4 +1,6 @@
 /// Gathers the errors of one load: duplicates dropped, at most `LoadErrors.limit` kept, sorted on the way out.
+///
+/// Errors are added in discovery order; `sorted()` puts them in file order.
 struct ErrorCollector {
     private(set) var errors: [LoadError] = []
     private var seen: Set<LoadError> = []
@@ -9,13 +11,15 @@ struct ErrorCollector {
     /// True once the limit is reached, so a caller can stop looking.
     var isFull: Bool { errors.count >= LoadErrors.limit }
 
+    /// Adds an error unless it is already listed; past the limit only counts it (without remembering it, so a
+    /// huge garbage file cannot make the collector huge).
     mutating func add(_ error: LoadError) {
-        guard seen.insert(error).inserted else { return }
         if isFull {
-            dropped += 1
-        } else {
-            errors.append(error)
+            if !seen.contains(error) { dropped += 1 }
+            return
         }
+        guard seen.insert(error).inserted else { return }
+        errors.append(error)
     }
 
     mutating func add(_ code: LoadError.Code, _ message: String, at location: SourceLocation) {

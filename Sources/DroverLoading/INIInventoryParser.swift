@@ -27,28 +27,30 @@ struct INIInventoryParser {
 
     let file: String
     private var raw = RawInventory()
-    private var errors = ErrorCollector()
+    private var errors: ErrorCollector
     private var section = Section.hosts("ungrouped")
     private var hostEntries = 0
     private var stopped = false
     private var sawContent = false
 
-    init(file: String) {
+    private init(file: String, errors: ErrorCollector) {
         self.file = file
+        self.errors = errors
     }
 
-    /// Parses a whole file.
-    static func parse(_ data: [UInt8], file: String) -> (RawInventory, [LoadError]) {
-        var parser = INIInventoryParser(file: file)
+    /// Parses a whole file, adding its errors to `errors`.
+    static func parse(_ data: [UInt8], file: String, errors: inout ErrorCollector) -> RawInventory {
+        var parser = INIInventoryParser(file: file, errors: errors)
         parser.parse(data)
-        return (parser.raw, parser.errors.sorted())
+        errors = parser.errors
+        return parser.raw
     }
 
     private mutating func parse(_ data: [UInt8]) {
         var lineStart = 0
         if data.starts(with: [0xEF, 0xBB, 0xBF]) { lineStart = 3 }
         var lineNumber = 0
-        while lineStart <= data.count && !stopped && !errors.isFull {
+        while lineStart <= data.count && !stopped {
             lineNumber += 1
             var lineEnd = lineStart
             while lineEnd < data.count && data[lineEnd] != 0x0A && data[lineEnd] != 0x0D { lineEnd += 1 }

@@ -52,13 +52,12 @@ public struct InventoryLoader: Sendable {
     /// Parses and resolves inventory text already in memory; `path` names it in errors and locates relative paths.
     /// - Throws: `LoadErrors` listing every problem.
     public func load(contents: [UInt8], path: String, defaultUser: String) throws -> Inventory {
-        let (raw, parseErrors) = INIInventoryParser.parse(contents, file: path)
+        var errors = ErrorCollector()
+        let raw = INIInventoryParser.parse(contents, file: path, errors: &errors)
         let resolver = InventoryResolver(
             connections: ConnectionResolver(
                 defaultUser: defaultUser, homeDirectory: homeDirectory, baseDirectory: Self.directory(of: path)))
-        let (inventory, resolveErrors) = resolver.resolve(raw)
-        var errors = ErrorCollector()
-        for error in parseErrors + resolveErrors { errors.add(error) }
+        let inventory = resolver.resolve(raw, errors: &errors)
         if let inventory, errors.isEmpty { return inventory }
         throw LoadErrors(errors.sorted())
     }

@@ -14,9 +14,8 @@ struct InventoryResolver {
 
     var connections: ConnectionResolver
 
-    /// The inventory, or every error found.
-    func resolve(_ raw: RawInventory) -> (Inventory?, [LoadError]) {
-        var errors = ErrorCollector()
+    /// The inventory, or nil with every error found added to `errors`.
+    func resolve(_ raw: RawInventory, errors: inout ErrorCollector) -> Inventory? {
         let graph = GroupGraph(raw, errors: &errors)
         checkSecrets(raw, defined: graph.index, errors: &errors)
 
@@ -79,7 +78,7 @@ struct InventoryResolver {
                     LoadError(
                         .limitExceeded, "the groups are nested too intricately to resolve; stopping here",
                         at: rawHost.location))
-                return (nil, errors.sorted())
+                return nil
             }
             let (groups, groupVars) = memo[key]!
             let vars = groupVars.merging(rawHost.vars) { _, host in host }
@@ -121,8 +120,8 @@ struct InventoryResolver {
             }
         }
 
-        guard errors.isEmpty else { return (nil, errors.sorted()) }
-        return (Inventory(hosts: hosts, groups: groups, environment: environment), [])
+        guard errors.isEmpty else { return nil }
+        return Inventory(hosts: hosts, groups: groups, environment: environment)
     }
 
     /// Reports every literal password in the inventory, once each, without repeating it.
