@@ -34,7 +34,8 @@ struct ConnectionResolver {
             if let text = Self.text(host.value), !text.isEmpty, !text.contains(where: \.isWhitespace) {
                 address = text
             } else {
-                fail(.invalidValue, "\(host.name) must be a host name or address, found \(Self.shown(host.value))", host)
+                fail(
+                    .invalidValue, "\(host.name) must be a host name or address, found \(Self.shown(host.value))", host)
             }
         }
         var port: Int?
@@ -52,7 +53,9 @@ struct ConnectionResolver {
             if let text = Self.text(variable.value), !text.isEmpty {
                 user = text
             } else {
-                fail(.invalidValue, "\(variable.name) must be a user name, found \(Self.shown(variable.value))", variable)
+                fail(
+                    .invalidValue, "\(variable.name) must be a user name, found \(Self.shown(variable.value))", variable
+                )
             }
         }
         var identityFiles: [String] = []
@@ -60,7 +63,9 @@ struct ConnectionResolver {
             if let text = Self.text(variable.value) {
                 if !text.isEmpty { identityFiles.append(expandPath(text)) }
             } else {
-                fail(.invalidValue, "\(variable.name) must be a file path, found \(Self.shown(variable.value))", variable)
+                fail(
+                    .invalidValue, "\(variable.name) must be a file path, found \(Self.shown(variable.value))", variable
+                )
             }
         }
 
@@ -87,7 +92,9 @@ struct ConnectionResolver {
                         + "checks (use -o StrictHostKeyChecking=accept-new to record keys of new hosts)",
                     variable)
             case nil:
-                fail(.invalidValue, "\(variable.name) must be true or false, found \(Self.shown(variable.value))", variable)
+                fail(
+                    .invalidValue, "\(variable.name) must be true or false, found \(Self.shown(variable.value))",
+                    variable)
             }
         }
         let policy = arguments.hostKeyPolicy ?? .strict
@@ -154,7 +161,8 @@ struct ConnectionResolver {
         guard inner.hasPrefix("{{"), inner.hasSuffix("}}") else { return nil }
         inner = inner.dropFirst(2).dropLast(2).trimmingSpaces
         guard inner.hasPrefix("lookup("), inner.hasSuffix(")") else { return nil }
-        let arguments = inner.dropFirst("lookup(".count).dropLast().split(separator: ",", omittingEmptySubsequences: false)
+        let arguments = inner.dropFirst("lookup(".count).dropLast().split(
+            separator: ",", omittingEmptySubsequences: false)
         guard arguments.count == 2 else { return nil }
         let unquoted = arguments.map { argument -> String? in
             let trimmed = argument.trimmingSpaces
@@ -185,7 +193,9 @@ struct ConnectionResolver {
     /// `~` and `~/…` expanded with the home directory; other relative paths joined to the inventory's directory.
     func expandPath(_ path: String) -> String {
         if let homeDirectory, path == "~" || path.hasPrefix("~/") {
-            let home = homeDirectory.hasSuffix("/") && homeDirectory.count > 1 ? String(homeDirectory.dropLast()) : homeDirectory
+            let home =
+                homeDirectory.hasSuffix("/") && homeDirectory.count > 1
+                ? String(homeDirectory.dropLast()) : homeDirectory
             return home + path.dropFirst()
         }
         if path.hasPrefix("/") || path.hasPrefix("~") || baseDirectory.isEmpty { return path }

@@ -56,7 +56,8 @@ struct INIInventoryParser {
             while lineEnd < data.count && data[lineEnd] != 0x0A && data[lineEnd] != 0x0D { lineEnd += 1 }
             parseLine(data[lineStart..<lineEnd], number: lineNumber)
             guard lineEnd < data.count else { break }
-            lineStart = lineEnd + (data[lineEnd] == 0x0D && lineEnd + 1 < data.count && data[lineEnd + 1] == 0x0A ? 2 : 1)
+            lineStart =
+                lineEnd + (data[lineEnd] == 0x0D && lineEnd + 1 < data.count && data[lineEnd + 1] == 0x0A ? 2 : 1)
         }
     }
 
@@ -75,7 +76,8 @@ struct INIInventoryParser {
         if !sawContent, case .hosts("ungrouped") = section, Self.looksLikeYAML(text) {
             errors.add(
                 .unsupportedFormat,
-                "this looks like a YAML inventory; only the INI format is supported so far", at: locate(text.startIndex))
+                "this looks like a YAML inventory; only the INI format is supported so far", at: locate(text.startIndex)
+            )
             stopped = true
             return
         }
@@ -204,7 +206,7 @@ struct INIInventoryParser {
     private mutating func hostNames(
         _ entry: String, at location: SourceLocation
     ) -> (names: [String], port: (value: Int, offset: Int)?)? {
-        func fail(_ code: LoadError.Code, _ message: String, offset: Int = 0) -> Void {
+        func fail(_ code: LoadError.Code, _ message: String, offset: Int = 0) {
             var at = location
             at.column += offset
             errors.add(code, message, at: at)
@@ -221,8 +223,9 @@ struct INIInventoryParser {
             return nil
         }
         if let control = entry.utf8.firstIndex(where: { $0 < 0x20 || $0 == 0x7F }) {
-            fail(.syntax, "a host name cannot contain control characters", offset: entry.utf8.distance(
-                from: entry.utf8.startIndex, to: control))
+            fail(
+                .syntax, "a host name cannot contain control characters",
+                offset: entry.utf8.distance(from: entry.utf8.startIndex, to: control))
             return nil
         }
         let address: (name: String, port: (value: Int, offset: Int)?)
@@ -287,7 +290,8 @@ struct INIInventoryParser {
         }
         let child = String(decoding: name, as: UTF8.self)
         guard raw.groups[child] != nil || raw.groups.count < Self.maximumGroups else {
-            errors.add(.limitExceeded, "more than \(Self.maximumGroups) groups; stopping here", at: locate(text.startIndex))
+            errors.add(
+                .limitExceeded, "more than \(Self.maximumGroups) groups; stopping here", at: locate(text.startIndex))
             stopped = true
             return
         }
@@ -300,7 +304,8 @@ struct INIInventoryParser {
         let message =
             name.isEmpty
             ? "expected a variable name before '='"
-            : "invalid variable name \(MessageText.quoted(name)): use letters, digits and '_', not starting with a digit"
+            : "invalid variable name \(MessageText.quoted(name)): use letters, digits and '_', "
+                + "not starting with a digit"
         errors.add(.syntax, message, at: location)
         return false
     }
@@ -367,12 +372,20 @@ struct INIInventoryParser {
             var secondRange: ClosedRange<UInt8> = 0x80...0xBF
             switch lead {
             case 0xC2...0xDF: count = 1
-            case 0xE0: count = 2; secondRange = 0xA0...0xBF
+            case 0xE0:
+                count = 2
+                secondRange = 0xA0...0xBF
             case 0xE1...0xEC, 0xEE...0xEF: count = 2
-            case 0xED: count = 2; secondRange = 0x80...0x9F
-            case 0xF0: count = 3; secondRange = 0x90...0xBF
+            case 0xED:
+                count = 2
+                secondRange = 0x80...0x9F
+            case 0xF0:
+                count = 3
+                secondRange = 0x90...0xBF
             case 0xF1...0xF3: count = 3
-            case 0xF4: count = 3; secondRange = 0x80...0x8F
+            case 0xF4:
+                count = 3
+                secondRange = 0x80...0x8F
             default: return index
             }
             for offset in 1...count {

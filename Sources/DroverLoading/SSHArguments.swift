@@ -35,7 +35,9 @@ struct SSHArguments: Equatable {
         } catch {
             switch error {
             case .unterminatedQuote(let quote, _):
-                return [Problem(code: .unterminatedQuote, message: "unterminated \(Character(Unicode.Scalar(quote))) quote")]
+                return [
+                    Problem(code: .unterminatedQuote, message: "unterminated \(Character(Unicode.Scalar(quote))) quote")
+                ]
             case .danglingEscape:
                 return [Problem(code: .syntax, message: "a backslash ends the arguments with nothing to escape")]
             }
@@ -166,7 +168,9 @@ struct SSHArguments: Equatable {
             if let at = text.lastIndex(of: "@") {
                 user = String(text[..<at])
                 text = text[text.index(after: at)...]
-                guard !user!.isEmpty else { throw Problem(code: .invalidValue, message: "ProxyJump \(quotedHop) has an empty user") }
+                guard !user!.isEmpty else {
+                    throw Problem(code: .invalidValue, message: "ProxyJump \(quotedHop) has an empty user")
+                }
             }
             var host = text
             var portText: Substring?

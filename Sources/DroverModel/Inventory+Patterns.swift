@@ -57,7 +57,8 @@ extension Inventory {
                 message = "no host or group matches '\(expression)'"
             } else {
                 let names = matchingGroups.map { "'\($0)'" }.joined(separator: ", ")
-                message = "'\(expression)' matches no hosts (\(matchingGroups.count == 1 ? "group" : "groups") "
+                message =
+                    "'\(expression)' matches no hosts (\(matchingGroups.count == 1 ? "group" : "groups") "
                     + "\(names) \(matchingGroups.count == 1 ? "is" : "are") empty)"
             }
             throw HostPatternError(.noMatch, pattern: pattern.text, message: message)

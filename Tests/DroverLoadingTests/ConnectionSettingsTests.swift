@@ -98,7 +98,8 @@ import Testing
     }
 
     @Test func appliesCommonArgumentsBeforeExtraArguments() throws {
-        let text = "h ansible_ssh_common_args='-p 2001' ansible_ssh_extra_args='-p 2002 -o StrictHostKeyChecking=accept-new'\n"
+        let text =
+            "h ansible_ssh_common_args='-p 2001' ansible_ssh_extra_args='-p 2002 -o StrictHostKeyChecking=accept-new'\n"
         let host = try #require(try loadInventory(text).hosts.first)
         #expect(host.connection.port == 2001)
         #expect(host.connection.hostKeyPolicy == .acceptNew)
@@ -165,8 +166,8 @@ import Testing
         ),
         (
             "h ansible_host_key_checking=False",
-            "inventory.ini:1:29: ansible_host_key_checking is false, which would disable host key checking; Drover always "
-                + "checks (use -o StrictHostKeyChecking=accept-new to record keys of new hosts)"
+            "inventory.ini:1:29: ansible_host_key_checking is false, which would disable host key checking; "
+                + "Drover always checks (use -o StrictHostKeyChecking=accept-new to record keys of new hosts)"
         ),
         (
             "h ansible_ssh_extra_args='-o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=accept-new'",

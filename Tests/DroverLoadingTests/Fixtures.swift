@@ -1,5 +1,6 @@
-@testable import DroverLoading
 import DroverModel
+
+@testable import DroverLoading
 
 /// Golden inventories beside these tests, found from this file's path (the package declares no resources).
 enum Fixtures {

@@ -71,7 +71,10 @@ import Testing
         ("db[7]", .subscriptOutOfRange, "'db[7]' is out of range: 'db' matches 3 hosts"),
         ("", .empty, "the host pattern is empty"),
         ("app:!", .empty, "'!' has nothing after '!'"),
-        ("@hosts.txt", .fileNotAllowed, "'@hosts.txt' names a pattern file, which can only be read when loading a --limit"),
+        (
+            "@hosts.txt", .fileNotAllowed,
+            "'@hosts.txt' names a pattern file, which can only be read when loading a --limit"
+        ),
     ])
     func refusesPatternsThatSelectNothing(pattern: String, code: HostPatternError.Code, message: String?) {
         do {

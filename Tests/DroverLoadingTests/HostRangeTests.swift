@@ -1,5 +1,6 @@
-@testable import DroverLoading
 import Testing
+
+@testable import DroverLoading
 
 @Suite struct HostRangeTests {
     @Test(arguments: [

@@ -120,11 +120,21 @@ import Testing
         #expect(inventory.environment == "production")
 
         let missing = Fixtures.path("no-such.ini")
-        #expect(throws: LoadErrors([LoadError(.unreadable, "cannot read the file: No such file or directory", file: missing)])) {
+        #expect(
+            throws: LoadErrors([
+                LoadError(.unreadable, "cannot read the file: No such file or directory", file: missing)
+            ])
+        ) {
             try InventoryLoader().load(path: missing, defaultUser: "me")
         }
         #expect(throws: LoadErrors.self) { try InventoryLoader().load(path: Fixtures.directory, defaultUser: "me") }
-        #expect(throws: LoadErrors([LoadError(.unsupportedFormat, "only INI inventories are supported so far (YAML is planned)", file: "hosts.yml")])) {
+        #expect(
+            throws: LoadErrors([
+                LoadError(
+                    .unsupportedFormat, "only INI inventories are supported so far (YAML is planned)", file: "hosts.yml"
+                )
+            ])
+        ) {
             try InventoryLoader().load(path: "hosts.yml", defaultUser: "me")
         }
     }

@@ -1,6 +1,7 @@
-@testable import DroverLoading
 import DroverModel
 import Testing
+
+@testable import DroverLoading
 
 @Suite struct PythonLiteralTests {
     @Test(arguments: [

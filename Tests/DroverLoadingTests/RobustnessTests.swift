@@ -1,6 +1,7 @@
-@testable import DroverLoading
 import DroverModel
 import Testing
+
+@testable import DroverLoading
 
 /// Feeds generated malformed inputs to the loader: each must load or throw clean `LoadErrors`, never crash or hang.
 @Suite struct RobustnessTests {
@@ -17,7 +18,8 @@ import Testing
     }
 
     /// Bytes that matter to the grammar, drawn more often than others.
-    static let alphabet = Array("[]:=#;'\"\\ \t\n\r,.-_*!&~@{}()0123456789abcxyzAZ".utf8) + [0x00, 0x7F, 0xC3, 0xFF, 0xE2]
+    static let alphabet =
+        Array("[]:=#;'\"\\ \t\n\r,.-_*!&~@{}()0123456789abcxyzAZ".utf8) + [0x00, 0x7F, 0xC3, 0xFF, 0xE2]
     static let fragments = [
         "[web]", "[web:vars]", "[web:children]", "[all:vars]", "[x:foo]", "app[01:12]", "db-[a:c]", "[1:10:2]",
         "[05:01]", "ansible_port=22", "ansible_password=x", "ansible_ssh_common_args='-o ProxyJump=j'",
@@ -29,7 +31,8 @@ import Testing
     static func check(_ bytes: [UInt8], path: String = "fuzz.ini") {
         let lineCount = bytes.filter { $0 == 0x0A || $0 == 0x0D }.count + 1
         do {
-            let inventory = try InventoryLoader(homeDirectory: "/home/u").load(contents: bytes, path: path, defaultUser: "u")
+            let inventory = try InventoryLoader(homeDirectory: "/home/u").load(
+                contents: bytes, path: path, defaultUser: "u")
             for host in inventory.hosts {
                 #expect(!host.name.isEmpty)
                 #expect(host.groups.first == "all")
@@ -116,7 +119,8 @@ import Testing
         while text.utf8.count < 10 << 20 {
             text += "[g\(group)]\n"
             for host in 0..<200 {
-                text += "host\(group)-\(host).example ansible_host=10.\(group % 250).\(host / 250).\(host % 250) note='x'\n"
+                text +=
+                    "host\(group)-\(host).example ansible_host=10.\(group % 250).\(host / 250).\(host % 250) note='x'\n"
             }
             text += "; " + String(repeating: "padding ", count: 2000) + "\n"
             group += 1
