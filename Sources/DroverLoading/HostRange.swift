@@ -13,11 +13,6 @@ enum HostRange {
     /// The letters of a letter range, in Python's `string.ascii_letters` order.
     private static let letters = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
-    /// True when the pattern has a range to expand (Ansible: any `[`).
-    static func hasRange(_ pattern: String) -> Bool {
-        pattern.contains("[")
-    }
-
     /// Every name the pattern stands for, in order; the pattern itself when it has no range.
     /// - Parameter limit: the most names the pattern may expand to.
     /// - Throws: `Failure` for a malformed range, or one expanding past `limit`.

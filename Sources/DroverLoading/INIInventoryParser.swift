@@ -240,8 +240,8 @@ struct INIInventoryParser {
         do {
             names = try HostRange.expand(address.name, limit: limit)
         } catch {
-            let nameOffset = address.name == entry || !entry.hasPrefix("[") ? 0 : 1
-            fail(.invalidRange, error.message, offset: nameOffset + error.offset)
+            // The name starts the entry (only an IPv6 address loses brackets, and it has no ranges).
+            fail(.invalidRange, error.message, offset: error.offset)
             return nil
         }
         hostEntries += names.count
