@@ -17,7 +17,7 @@ let package = Package(
             providers: [.apt(["libssh2-1-dev"])]
         ),
         .target(name: "DroverModel"),
-        .target(name: "DroverLoading", dependencies: ["DroverModel"]),
+        .target(name: "DroverLoading", dependencies: ["DroverModel"], exclude: ["README.md"]),
         .target(name: "DroverEngine", dependencies: ["DroverModel"]),
         .target(name: "DroverSSH", dependencies: ["CLibSSH2", "DroverModel", "DroverEngine"]),
         .target(name: "DroverTestSupport", dependencies: ["DroverModel", "DroverEngine"]),
@@ -28,7 +28,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "DroverLoadingTests", dependencies: ["DroverLoading", "DroverTestSupport"]),
+        .testTarget(
+            name: "DroverLoadingTests", dependencies: ["DroverLoading", "DroverTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DroverEngineTests", dependencies: ["DroverEngine", "DroverTestSupport"]),
         .testTarget(
             name: "DroverSSHTests",

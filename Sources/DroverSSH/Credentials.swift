@@ -19,7 +19,7 @@ protocol AuthMethod: AnyObject, CustomStringConvertible {
 ///
 /// Secrets stay in memory only; `description`s never include them.
 struct Credentials: Sendable {
-    var useAgent: Bool
+    var agentSocket: String?
     var keys: [PrivateKey]
     var password: Secret?
     /// A sentence added to an auth failure (e.g. why an RSA key was skipped).
@@ -29,7 +29,7 @@ struct Credentials: Sendable {
     func attempts(allowed: Set<String>) -> [any AuthMethod] {
         var methods: [any AuthMethod] = []
         if allowed.contains("publickey") {
-            if useAgent { methods.append(AgentAuth()) }
+            if let agentSocket { methods.append(AgentAuth(socket: agentSocket)) }
             methods += keys.map { KeyAuth(key: $0) }
         }
         if let password, allowed.contains("password") { methods.append(PasswordAuth(password: password)) }
@@ -89,11 +89,14 @@ final class PasswordAuth: AuthMethod {
 
 /// ssh-agent: every identity the agent holds, one after the other.
 final class AgentAuth: AuthMethod {
+    private let socket: String
     private var agent: OpaquePointer?
     private var identity: UnsafeMutablePointer<libssh2_agent_publickey>?
     private var connected = false
     private var exhausted = false
     var description: String { "ssh-agent" }
+
+    init(socket: String) { self.socket = socket }
 
     deinit {
         if let agent {
@@ -105,7 +108,9 @@ final class AgentAuth: AuthMethod {
     func step(session: OpaquePointer, user: String) -> AuthStep {
         if agent == nil {
             agent = libssh2_agent_init(session)
-            guard let agent, libssh2_agent_connect(agent) == 0, libssh2_agent_list_identities(agent) == 0 else {
+            guard let agent else { return .rejected }
+            libssh2_agent_set_identity_path(agent, socket)
+            guard libssh2_agent_connect(agent) == 0, libssh2_agent_list_identities(agent) == 0 else {
                 return .rejected
             }
             connected = true

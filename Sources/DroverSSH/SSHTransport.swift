@@ -13,13 +13,17 @@ public struct SSHOptions: Sendable {
     public var outputTailLimit: Int
     /// Asked once per encrypted key file that has no passphrase variable (the CLI prompts on the terminal).
     public var passphraseProvider: (@Sendable (_ keyPath: String) -> String?)?
+    /// The ssh-agent socket to offer keys from; nil for none. Defaults to `SSH_AUTH_SOCK`.
+    public var agentSocket: String?
 
     public init(
         connectTimeout: Duration = .seconds(10),
         keepalive: Duration = .seconds(15),
         outputTailLimit: Int = 64 * 1024,
-        passphraseProvider: (@Sendable (String) -> String?)? = nil
+        passphraseProvider: (@Sendable (String) -> String?)? = nil,
+        agentSocket: String? = ProcessInfo.processInfo.environment["SSH_AUTH_SOCK"].flatMap { $0.isEmpty ? nil : $0 }
     ) {
+        self.agentSocket = agentSocket
         self.connectTimeout = connectTimeout
         self.keepalive = keepalive
         self.outputTailLimit = outputTailLimit
@@ -153,8 +157,7 @@ public final class SSHTransport: HostTransport {
             hint = "~/.ssh/id_rsa was not tried: libssh2 1.10 cannot sign with rsa-sha2, which OpenSSH 8.8+ requires; "
                 + "use an ed25519 or ECDSA key."
         }
-        let useAgent = ProcessInfo.processInfo.environment["SSH_AUTH_SOCK"].map { !$0.isEmpty } ?? false
-        return Credentials(useAgent: useAgent, keys: loaded, password: password, hint: hint)
+        return Credentials(agentSocket: options.agentSocket, keys: loaded, password: password, hint: hint)
     }
 
     private func key(at path: String, passphraseEnvironment: String?) throws -> PrivateKey {

@@ -39,7 +39,8 @@ public struct Subprocess: Sendable {
         let seconds = Double(timeout.components.seconds)
         if group.wait(timeout: .now() + seconds) == .timedOut {
             process.terminate()
-            group.wait()
+            // A grandchild may still hold the pipes open; do not wait for it forever.
+            _ = group.wait(timeout: .now() + 5)
         }
         process.waitUntilExit()
         return Result(

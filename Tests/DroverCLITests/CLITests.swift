@@ -81,7 +81,7 @@ struct CLITests {
 
         let noCommand = try drover("exec", "-i", Testbed.inventoryPath)
         #expect(noCommand.status == 64)
-        #expect(noCommand.stderr.contains("give the command after --"))
+        #expect(noCommand.stderr.contains("Missing expected argument '-- <command> ...'"))
 
         let badTimeout = try drover("exec", "-i", Testbed.inventoryPath, "--timeout", "soon", "--", "true")
         #expect(badTimeout.status == 64)

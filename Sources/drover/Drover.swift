@@ -1,0 +1,14 @@
+import ArgumentParser
+import DroverModel
+
+@main
+struct Drover: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "drover",
+        abstract: "Maintenance-window runner for fleets of Linux hosts.",
+        subcommands: [PingCommand.self, ExecCommand.self]
+    )
+}
+
+/// Foundation also declares a `Host`; in this module the word means an inventory host.
+typealias Host = DroverModel.Host

@@ -1,0 +1,48 @@
+import ArgumentParser
+import DroverEngine
+import DroverLoading
+import DroverModel
+import DroverSSH
+import Foundation
+
+/// Options shared by the commands that reach hosts.
+struct FleetOptions: ParsableArguments {
+    @Option(name: .shortAndLong, help: "Ansible inventory (INI).")
+    var inventory: String
+
+    @Option(help: "Host pattern, Ansible style: app:&eu, app:!app3, web*.")
+    var limit: String = "all"
+
+    @Option(help: "Upper bound on hosts worked on at once.")
+    var forks: Int = 200
+
+    @Option(help: "Time allowed for TCP connect, SSH handshake and login (e.g. 10s).", transform: parseDuration)
+    var connectTimeout: Duration = .seconds(10)
+
+    @Option(help: "human or json (one object per host per line).")
+    var output: OutputFormat = .human
+
+    func validate() throws {
+        guard forks >= 1 else { throw ValidationError("--forks must be at least 1") }
+    }
+
+    /// The inventory's hosts matching --limit; exits 64 with file:line:col messages on bad input.
+    func hosts() throws -> [Host] {
+        try CommandSupport.hosts(inventory: inventory, limit: limit)
+    }
+
+    func transport() -> SSHTransport {
+        SSHTransport(options: SSHOptions(connectTimeout: connectTimeout, passphraseProvider: Terminal.askPassphrase))
+    }
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case human, json
+}
+
+func parseDuration(_ text: String) throws -> Duration {
+    guard let duration = DurationText.parse(text) else {
+        throw ValidationError("'\(text)' is not a duration (examples: 500ms, 30s, 10m, 1h30m)")
+    }
+    return duration
+}

@@ -1,0 +1,20 @@
+import Foundation
+
+/// Talking to the person at the terminal, when there is one.
+enum Terminal {
+    /// Asks for a key's passphrase on /dev/tty without echo; nil when there is no terminal.
+    @Sendable static func askPassphrase(for keyPath: String) -> String? {
+        promptLock.withLock {
+            guard let pointer = getpass("Passphrase for \(keyPath): ") else { return nil }
+            let value = String(cString: pointer)
+            return value.isEmpty ? nil : value
+        }
+    }
+
+    private static let promptLock = NSLock()
+
+    /// Prints to standard error.
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+}
