@@ -11,6 +11,10 @@ public struct SSHOptions: Sendable {
     public var keepalive: Duration
     /// How many bytes of each output stream a ``CommandResult`` keeps.
     public var outputTailLimit: Int
+    /// How many logins (TCP connect, handshake, authentication) run at once. Sessions are cheap but a
+    /// handshake costs CPU on both ends: thousands at once only make each one miss its timeout. The
+    /// connect timeout counts from when a login starts, not from when it was queued.
+    public var concurrentLogins: Int
     /// Asked once per encrypted key file that has no passphrase variable (the CLI prompts on the terminal).
     public var passphraseProvider: (@Sendable (_ keyPath: String) -> String?)?
     /// The ssh-agent socket to offer keys from; nil for none. Defaults to `SSH_AUTH_SOCK`.
@@ -20,6 +24,7 @@ public struct SSHOptions: Sendable {
         connectTimeout: Duration = .seconds(10),
         keepalive: Duration = .seconds(15),
         outputTailLimit: Int = 64 * 1024,
+        concurrentLogins: Int = 100,
         passphraseProvider: (@Sendable (String) -> String?)? = nil,
         agentSocket: String? = ProcessInfo.processInfo.environment["SSH_AUTH_SOCK"].flatMap { $0.isEmpty ? nil : $0 }
     ) {
@@ -27,6 +32,7 @@ public struct SSHOptions: Sendable {
         self.connectTimeout = connectTimeout
         self.keepalive = keepalive
         self.outputTailLimit = outputTailLimit
+        self.concurrentLogins = concurrentLogins
         self.passphraseProvider = passphraseProvider
     }
 }
@@ -57,8 +63,11 @@ public final class SSHTransport: HostTransport {
         var core: SessionCore?
     }
 
+    private let logins: AsyncLimiter
+
     public init(options: SSHOptions = SSHOptions()) {
         self.options = options
+        self.logins = AsyncLimiter(limit: options.concurrentLogins)
     }
 
     deinit {
@@ -93,7 +102,9 @@ public final class SSHTransport: HostTransport {
             timeout: options.connectTimeout, keepalive: options.keepalive,
             knownHosts: knownHostsStore(for: settings), credentials: try credentials(for: settings))
         let core = SessionCore(label: label, fd: tunnel ?? -1)
-        try await Reactor.shared.submit(on: core) { ConnectOperation(request: request, continuation: $0) }
+        try await logins.withPermit {
+            try await Reactor.shared.submit(on: core) { ConnectOperation(request: request, continuation: $0) }
+        }
         return core
     }
 
