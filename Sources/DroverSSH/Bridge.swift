@@ -15,8 +15,12 @@ final class Bridge: @unchecked Sendable {
     let localFD: Int32
     private var innerFD: Int32
     private let target: [CChar]
+    private let targetName: String
     private let port: Int32
     private let jumpLabel: String
+    private let openTimeout: Duration
+    /// Until the channel is open: when to give up on the jump host.
+    private(set) var openDeadline: ContinuousClock.Instant?
     private var phase = Phase.opening
     private var channel: OpaquePointer?
     private var opened: CheckedContinuation<Int32, any Error>?
@@ -29,7 +33,10 @@ final class Bridge: @unchecked Sendable {
     private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
 
     /// - Throws: when the socketpair cannot be made.
-    init(target: String, port: Int, jumpLabel: String, opened: CheckedContinuation<Int32, any Error>) throws {
+    init(
+        target: String, port: Int, jumpLabel: String, timeout: Duration,
+        opened: CheckedContinuation<Int32, any Error>
+    ) throws {
         var pair: [Int32] = [-1, -1]
         let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue)
         guard socketpair(AF_UNIX, type, 0, &pair) == 0 else {
@@ -38,8 +45,11 @@ final class Bridge: @unchecked Sendable {
         localFD = pair[0]
         innerFD = pair[1]
         self.target = Array(target.utf8CString)
+        self.targetName = target
         self.port = Int32(port)
         self.jumpLabel = jumpLabel
+        self.openTimeout = timeout
+        self.openDeadline = .now + timeout
         self.opened = opened
     }
 
@@ -77,6 +87,16 @@ final class Bridge: @unchecked Sendable {
         let mayWrite = core.writeOwner == nil || core.writeOwner == me
         switch phase {
         case .opening:
+            if let openDeadline, ContinuousClock.now >= openDeadline {
+                // The channel request may be half-sent: the jump session is not ours to reuse safely,
+                // but the other tunnels on it are healthy, so only this one gives up.
+                if core.writeOwner == me { core.writeOwner = nil }
+                fail(
+                    HostErrorFactory.unreachable(
+                        targetName,
+                        "the jump host \(jumpLabel) did not open a tunnel within \(openTimeout.formatted)"))
+                return true
+            }
             guard mayWrite else { return false }
             channel = target.withUnsafeBufferPointer {
                 libssh2_channel_direct_tcpip_ex(session, $0.baseAddress, port, "127.0.0.1", 22)
@@ -90,11 +110,12 @@ final class Bridge: @unchecked Sendable {
                 let reason = LibSSH2.lastError(session).message
                 fail(
                     HostErrorFactory.unreachable(
-                        String(cString: target), "the jump host \(jumpLabel) could not open a tunnel to it (\(reason))"))
+                        targetName, "the jump host \(jumpLabel) could not open a tunnel to it (\(reason))"))
                 return true
             }
             core.writeOwner = nil
             phase = .open
+            openDeadline = nil
             let handedOver = innerFD
             innerFD = -1  // the inner session owns it now
             opened?.resume(returning: handedOver)

@@ -118,6 +118,11 @@ final class Reactor: @unchecked Sendable {
                         polled.append(core)
                     }
                 }
+                for bridge in core.bridges {
+                    guard let deadline = bridge.openDeadline else { continue }
+                    if deadline <= now { core.wantsAdvance = true }
+                    nextDeadline = min(nextDeadline ?? deadline, deadline)
+                }
                 for bridge in core.bridges where bridge.localEvents != 0 {
                     fds.append(pollfd(fd: bridge.localFD, events: bridge.localEvents, revents: 0))
                     polled.append(core)

@@ -93,7 +93,8 @@ public final class SSHTransport: HostTransport {
             let jumpCore = try await jumpSession(for: jumpSettings)
             label += " via \(jump.address)"
             tunnel = try await Reactor.shared.openBridge(
-                on: jumpCore, to: settings.address, port: settings.port, jumpLabel: jumpCore.label)
+                on: jumpCore, to: settings.address, port: settings.port, jumpLabel: jumpCore.label,
+                timeout: options.connectTimeout)
         } else {
             address = try await SocketAddress.resolve(settings.address, port: settings.port, label: label)
         }
@@ -258,10 +259,13 @@ final class SSHConnection: HostConnection {
 extension Reactor {
     /// Opens a `direct-tcpip` channel to `target:port` through the jump session `core`; returns the
     /// socket the inner session should use.
-    func openBridge(on core: SessionCore, to target: String, port: Int, jumpLabel: String) async throws -> Int32 {
+    func openBridge(
+        on core: SessionCore, to target: String, port: Int, jumpLabel: String, timeout: Duration
+    ) async throws -> Int32 {
         try await withCheckedThrowingContinuation { continuation in
             do {
-                let bridge = try Bridge(target: target, port: port, jumpLabel: jumpLabel, opened: continuation)
+                let bridge = try Bridge(
+                    target: target, port: port, jumpLabel: jumpLabel, timeout: timeout, opened: continuation)
                 attach(bridge, to: core)
             } catch {
                 continuation.resume(throwing: error)

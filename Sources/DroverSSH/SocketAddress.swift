@@ -61,7 +61,7 @@ struct SocketAddress: Sendable, CustomStringConvertible {
                 }
                 var text = [CChar](repeating: 0, count: Int(NI_MAXHOST))
                 getnameinfo(sa, first.pointee.ai_addrlen, &text, socklen_t(text.count), nil, 0, NI_NUMERICHOST)
-                let numericHost = String(cString: text)
+                let numericHost = text.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
                 if let address = numeric(numericHost, port: port) {
                     continuation.resume(returning: address)
                 } else {

@@ -11,6 +11,7 @@ final class UploadOperation: ContinuationOperation<Void>, ReactorOperation {
     let deadline: ContinuousClock.Instant?
     private let localFD: Int32
     private let remotePath: [CChar]
+    private let remotePathText: String
     private let mode: Int32
     private let size: Int
     private let label: String
@@ -28,6 +29,7 @@ final class UploadOperation: ContinuationOperation<Void>, ReactorOperation {
         self.localFD = localFD
         self.size = size
         self.remotePath = Array(remotePath.utf8CString.dropLast())
+        self.remotePathText = remotePath
         self.mode = mode
         self.label = label
         self.deadline = .now + timeout
@@ -58,7 +60,7 @@ final class UploadOperation: ContinuationOperation<Void>, ReactorOperation {
                 }
                 if handle == nil {
                     if LibSSH2.wouldBlock(session) { return core.blocked }
-                    return failTransfer("cannot create \(String(cString: remotePath + [0])): \(sftpError(core))")
+                    return failTransfer("cannot create \(remotePathText): \(sftpError(core))")
                 }
                 phase = .write
             case .write:

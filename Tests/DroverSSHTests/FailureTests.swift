@@ -58,6 +58,28 @@ extension OverRealSSH {
             await connection.close()
         }
 
+        @Test func jumpHostThatFreezesFailsTheNextTunnelWithinTheTimeout() async throws {
+            let transport = makeTransport(connectTimeout: .seconds(2))
+            func throughJump(_ index: Int) -> DroverModel.Host {
+                var host = Testbed.host(index)
+                host.connection.proxyJump = [ConnectionSettings.Jump(address: Testbed.address(Testbed.hangHost))]
+                return host
+            }
+            let first = try await transport.connect(to: throughJump(15))
+            await first.close()
+            try Testbed.script("hang", String(Testbed.hangHost))
+            defer { _ = try? Testbed.script("resume", String(Testbed.hangHost)) }
+            let clock = ContinuousClock()
+            let start = clock.now
+            await #expect {
+                _ = try await transport.connect(to: throughJump(16))
+            } throws: { error in
+                guard let error = error as? HostError else { return false }
+                return error.code == .unreachable && error.message.contains("did not open a tunnel within 2s")
+            }
+            #expect(start.duration(to: clock.now) < .seconds(5))
+        }
+
         @Test func unknownHostKeyIsRefusedAndNothingRuns() async throws {
             let directory = try temporaryDirectory()
             let empty = directory + "/known_hosts"
