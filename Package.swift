@@ -14,7 +14,7 @@ let package = Package(
         .systemLibrary(
             name: "CLibSSH2",
             pkgConfig: "libssh2",
-            providers: [.apt(["libssh2-1-dev"])]
+            providers: [.apt(["libssh2-1-dev", "libssl-dev"])]
         ),
         .target(name: "DroverModel"),
         .target(name: "DroverLoading", dependencies: ["DroverModel"], exclude: ["README.md"]),

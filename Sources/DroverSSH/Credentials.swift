@@ -48,10 +48,23 @@ final class KeyAuth: AuthMethod {
     init(key: PrivateKey) { self.key = key }
     var description: String { "key \(key.path) (\(key.type))" }
 
+    /// The `void **abstract` libssh2 hands the sign callback; it must stay put across EAGAIN retries.
+    private let abstract = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: 1)
+
+    deinit { abstract.deallocate() }
+
     func step(session: OpaquePointer, user: String) -> AuthStep {
-        let rc = key.pem.withUnsafeBufferPointer { pem in
-            libssh2_userauth_publickey_frommemory(
-                session, user, user.utf8.count, nil, 0, pem.baseAddress, pem.count, key.passphrase?.value)
+        let rc: Int32
+        if let signer = key.signer {
+            abstract.pointee = UnsafeMutableRawPointer(signer.key)
+            rc = signer.publicKeyBlob.withUnsafeBufferPointer { blob in
+                libssh2_userauth_publickey(session, user, blob.baseAddress, blob.count, drover_ed25519_sign, abstract)
+            }
+        } else {
+            rc = key.pem.withUnsafeBufferPointer { pem in
+                libssh2_userauth_publickey_frommemory(
+                    session, user, user.utf8.count, nil, 0, pem.baseAddress, pem.count, key.passphrase?.value)
+            }
         }
         switch rc {
         case 0: return .accepted

@@ -1,3 +1,4 @@
+internal import CLibSSH2
 import DroverModel
 import Foundation
 
@@ -9,6 +10,9 @@ struct PrivateKey: Sendable {
     let encrypted: Bool
     let pem: [CChar]
     var passphrase: Secret?
+    /// For an unencrypted ed25519 key: the key parsed once, so each login signs without libssh2 re-reading
+    /// the file (in OpenSSL 3 its failed PEM probes alone cost ~1 ms per login).
+    let signer: Ed25519Signer?
 
     /// Reads and inspects a key file.
     /// - Throws: ``HostError`` with code `credentials` for a missing file or a key type libssh2 1.10 cannot
@@ -18,7 +22,7 @@ struct PrivateKey: Sendable {
             throw HostError(.credentials, "cannot read the private key \(path): no such file or not readable")
         }
         let text = String(decoding: data, as: UTF8.self)
-        let (type, encrypted) = inspect(text)
+        let (type, encrypted, signer) = inspect(text)
         if type == "ssh-rsa" || type == "ssh-dss" {
             throw HostError(
                 .credentials,
@@ -27,25 +31,51 @@ struct PrivateKey: Sendable {
                     + "ECDSA key instead (`ssh-keygen -t ed25519`) and add it to the hosts' authorized_keys.")
         }
         return PrivateKey(
-            path: path, type: type, encrypted: encrypted, pem: Array(text.utf8CString.dropLast()), passphrase: passphrase)
+            path: path, type: type, encrypted: encrypted, pem: Array(text.utf8CString.dropLast()), passphrase: passphrase,
+            signer: signer)
     }
 
-    /// The key type and whether it is passphrase-protected, from the PEM or OpenSSH container.
-    static func inspect(_ text: String) -> (type: String, encrypted: Bool) {
-        if text.contains("BEGIN RSA PRIVATE KEY") { return ("ssh-rsa", text.contains("ENCRYPTED")) }
-        if text.contains("BEGIN DSA PRIVATE KEY") { return ("ssh-dss", text.contains("ENCRYPTED")) }
-        if text.contains("BEGIN EC PRIVATE KEY") { return ("ecdsa-sha2", text.contains("ENCRYPTED")) }
-        guard text.contains("BEGIN OPENSSH PRIVATE KEY") else { return ("unknown", text.contains("ENCRYPTED")) }
+    /// The key type, whether it is passphrase-protected, and (unencrypted ed25519) a ready signer.
+    static func inspect(_ text: String) -> (type: String, encrypted: Bool, signer: Ed25519Signer?) {
+        if text.contains("BEGIN RSA PRIVATE KEY") { return ("ssh-rsa", text.contains("ENCRYPTED"), nil) }
+        if text.contains("BEGIN DSA PRIVATE KEY") { return ("ssh-dss", text.contains("ENCRYPTED"), nil) }
+        if text.contains("BEGIN EC PRIVATE KEY") { return ("ecdsa-sha2", text.contains("ENCRYPTED"), nil) }
+        guard text.contains("BEGIN OPENSSH PRIVATE KEY") else { return ("unknown", text.contains("ENCRYPTED"), nil) }
         let body = text.split(whereSeparator: \.isNewline).filter { !$0.hasPrefix("-----") }.joined()
-        guard let blob = Data(base64Encoded: body) else { return ("unknown", false) }
+        guard let blob = Data(base64Encoded: body) else { return ("unknown", false, nil) }
         var reader = SSHWireReader(Array(blob))
         guard reader.expectMagic("openssh-key-v1\0"),
             let cipher = reader.string(), reader.string() != nil, reader.string() != nil,
-            reader.uint32() != nil, let publicKey = reader.bytes()
-        else { return ("unknown", false) }
+            reader.uint32() == 1, let publicKey = reader.bytes()
+        else { return ("unknown", false, nil) }
         var keyReader = SSHWireReader(publicKey)
-        return (keyReader.string() ?? "unknown", cipher != "none")
+        let type = keyReader.string() ?? "unknown"
+        guard cipher == "none", type == "ssh-ed25519", let section = reader.bytes() else {
+            return (type, cipher != "none", nil)
+        }
+        // Unencrypted private section: check1, check2, type, public (32), private (seed 32 + public 32), comment.
+        var privateReader = SSHWireReader(section)
+        guard let check1 = privateReader.uint32(), privateReader.uint32() == check1,
+            privateReader.string() == "ssh-ed25519", privateReader.bytes()?.count == 32,
+            let secret = privateReader.bytes(), secret.count == 64
+        else { return (type, false, nil) }
+        return (type, false, Ed25519Signer(seed: Array(secret[0..<32]), publicKeyBlob: publicKey))
     }
+}
+
+/// An ed25519 key held as an OpenSSL `EVP_PKEY` for libssh2's sign callback; freed with its owner.
+final class Ed25519Signer: @unchecked Sendable {
+    /// The public key in SSH wire format (`string "ssh-ed25519"`, `string key`), as sent to the server.
+    let publicKeyBlob: [UInt8]
+    let key: OpaquePointer
+
+    init?(seed: [UInt8], publicKeyBlob: [UInt8]) {
+        guard let key = seed.withUnsafeBufferPointer({ drover_ed25519_key($0.baseAddress) }) else { return nil }
+        self.key = key
+        self.publicKeyBlob = publicKeyBlob
+    }
+
+    deinit { EVP_PKEY_free(key) }
 }
 
 /// Reads SSH wire-format fields (RFC 4251 `string` and `uint32`) without trusting lengths.
