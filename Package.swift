@@ -8,7 +8,8 @@ let package = Package(
         .executable(name: "drover", targets: ["drover"])
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -17,7 +18,11 @@ let package = Package(
             providers: [.apt(["libssh2-1-dev", "libssl-dev"])]
         ),
         .target(name: "DroverModel"),
-        .target(name: "DroverLoading", dependencies: ["DroverModel"], exclude: ["README.md"]),
+        .target(
+            name: "DroverLoading",
+            dependencies: ["DroverModel", .product(name: "Yams", package: "Yams")],
+            exclude: ["README.md"]
+        ),
         .target(name: "DroverEngine", dependencies: ["DroverModel"]),
         .target(name: "DroverSSH", dependencies: ["CLibSSH2", "DroverModel", "DroverEngine"]),
         .target(name: "DroverTestSupport", dependencies: ["DroverModel", "DroverEngine"]),

@@ -21,6 +21,10 @@ public struct LoadError: Error, Sendable, Hashable, CustomStringConvertible {
         case undefinedGroup = "undefined_group"
         /// Groups are their own ancestors through `children`.
         case groupCycle = "group_cycle"
+        /// A key that the format does not define (a typo, usually: the message suggests the near miss).
+        case unknownKey = "unknown_key"
+        /// A required key is missing.
+        case missingKey = "missing_key"
         /// A variable's value cannot be used (a port that is not a number, a malformed ProxyJump…).
         case invalidValue = "invalid_value"
         /// A password written into the inventory instead of referenced.
