@@ -1,0 +1,46 @@
+/// A maintenance procedure: ordered stages run against inventory hosts, with change metadata for the policy.
+///
+/// Invariant: stage names are unique within a playbook (the journal and `resume` address stages by index and name).
+public struct Playbook: Sendable, Hashable, Codable {
+    /// What the playbook does, as people call it ("Weekly application update").
+    public var name: String
+    public var change: ChangeInfo
+    /// Playbook variables; they win over inventory variables of the same name.
+    public var vars: [String: InventoryValue]
+    public var stages: [Stage]
+    /// The file the playbook was read from, as the user named it (relative paths in steps are taken from its
+    /// directory).
+    public var path: String
+
+    public init(
+        name: String, change: ChangeInfo = ChangeInfo(), vars: [String: InventoryValue] = [:], stages: [Stage],
+        path: String = ""
+    ) {
+        self.name = name
+        self.change = change
+        self.vars = vars
+        self.stages = stages
+        self.path = path
+    }
+}
+
+/// The `change:` block: what kind of change this is, its ticket and approver, and how long it should take.
+public struct ChangeInfo: Sendable, Hashable, Codable {
+    public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
+        case routine, normal, major, emergency
+    }
+
+    public var type: Kind
+    /// The change request id, `RFC-YYYY-NNNN`.
+    public var id: String?
+    public var approvedBy: String?
+    /// The planned duration: window fit before the first batch, overrun detection, the variance KPI.
+    public var estimate: Duration?
+
+    public init(type: Kind = .routine, id: String? = nil, approvedBy: String? = nil, estimate: Duration? = nil) {
+        self.type = type
+        self.id = id
+        self.approvedBy = approvedBy
+        self.estimate = estimate
+    }
+}
