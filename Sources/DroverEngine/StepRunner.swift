@@ -1,0 +1,166 @@
+public import DroverModel
+
+/// Runs one step for one host: `when`, templates, `become`, delegation, retries, checks, uploads, scripts.
+/// Never throws: every ending is a `StepOutcome` with a reason a person can read.
+public struct StepRunner: Sendable {
+    public var pool: ConnectionPool
+    public var inventory: Inventory
+    public var runID: String
+    /// The playbook's directory: `upload` and `script` sources are relative to it.
+    public var baseDirectory: String
+    /// `--check`: steps that change hosts are described, not run.
+    public var checkOnly: Bool
+    public var sleep: @Sendable (Duration) async throws -> Void
+    public var clock = ContinuousClock()
+
+    public init(
+        pool: ConnectionPool, inventory: Inventory, runID: String, baseDirectory: String, checkOnly: Bool,
+        sleep: @escaping @Sendable (Duration) async throws -> Void
+    ) {
+        self.pool = pool
+        self.inventory = inventory
+        self.runID = runID
+        self.baseDirectory = baseDirectory
+        self.checkOnly = checkOnly
+        self.sleep = sleep
+    }
+
+    /// Runs `step` for `host` with `context`.
+    public func run(_ step: Step, for host: Host, context: TemplateContext) async -> StepOutcome {
+        let start = clock.now
+        var outcome = await attempt(step, for: host, context: context)
+        outcome.duration = start.duration(to: clock.now)
+        if outcome.status == .failed, step.ignoreErrors { outcome.status = .ignored }
+        return outcome
+    }
+
+    private func attempt(_ step: Step, for host: Host, context: TemplateContext) async -> StepOutcome {
+        if let condition = step.when, !context.holds(condition) {
+            return StepOutcome(status: .skipped, reason: "when: \(condition.variable) does not hold", attempts: 0)
+        }
+        var target = host
+        if let delegate = step.delegateTo {
+            guard let name = context.render(delegate), let delegateHost = inventory.host(named: name) else {
+                return StepOutcome(status: .failed, reason: "delegate_to \(delegate.source) names no inventory host", attempts: 0)
+            }
+            target = delegateHost
+        }
+        if checkOnly, step.changesHost {
+            return StepOutcome(status: .skipped, reason: "check mode: would \(describe(step.action, context))", attempts: 0)
+        }
+        let connection: any HostConnection
+        do {
+            connection = try await pool.connection(to: target)
+        } catch {
+            return StepOutcome(status: .failed, reason: "\(target.name): \(error.message)", attempts: 0)
+        }
+        var attempts = 0
+        var last = StepOutcome(status: .failed, reason: "not run", attempts: 0)
+        while attempts <= step.retries {
+            if attempts > 0 {
+                do { try await sleep(step.delay) } catch { break }
+            }
+            attempts += 1
+            last = await once(step, on: connection, context: context)
+            last.attempts = attempts
+            if last.status == .ok || Task.isCancelled { break }
+            // A host that stopped answering will not answer a retry either.
+            if case .failed = last.status, last.result == nil, step.retries > 0, isConnectionLoss(last) { break }
+        }
+        if last.status == .failed, attempts > 1 { last.reason = (last.reason ?? "failed") + " (after \(attempts) attempts)" }
+        return last
+    }
+
+    private func isConnectionLoss(_ outcome: StepOutcome) -> Bool {
+        outcome.reason?.hasPrefix("connection:") ?? false
+    }
+
+    /// One attempt of the action.
+    private func once(_ step: Step, on connection: any HostConnection, context: TemplateContext) async -> StepOutcome {
+        switch step.action {
+        case .run(let template):
+            guard let command = context.renderCommand(template) else { return unrendered(template) }
+            return await execute(command, step: step, on: connection)
+        case .check(let check):
+            guard let command = CheckCommand.command(for: check, context: context) else {
+                return StepOutcome(status: .failed, reason: "a template in the check has no value", attempts: 0)
+            }
+            return await execute(command, step: step, on: connection)
+        case .wait(.duration(let duration)):
+            do {
+                try await sleep(duration)
+                return StepOutcome(status: .ok)
+            } catch {
+                return StepOutcome(status: .failed, reason: "interrupted while waiting")
+            }
+        case .wait(.until(let check)):
+            guard let command = CheckCommand.command(for: check, context: context) else {
+                return StepOutcome(status: .failed, reason: "a template in the check has no value", attempts: 0)
+            }
+            return await execute(command, step: step, on: connection)
+        case .upload(let source, let destination, let mode):
+            guard let local = context.render(source) else { return unrendered(source) }
+            guard var remote = context.render(destination) else { return unrendered(destination) }
+            if remote.hasSuffix("/") { remote += local.split(separator: "/").last.map(String.init) ?? local }
+            do {
+                try await connection.upload(localPath: path(local), remotePath: remote, mode: Int32(mode ?? 0o644))
+                return StepOutcome(status: .ok)
+            } catch {
+                return StepOutcome(status: .failed, reason: "upload to \(remote): \(FanOut.hostError(error).message)")
+            }
+        case .script(let source, let arguments):
+            guard let local = context.render(source) else { return unrendered(source) }
+            let remote = "/tmp/.drover-\(runID)-\(UInt64.random(in: 0...UInt64.max))"
+            do {
+                try await connection.upload(localPath: path(local), remotePath: remote, mode: 0o700)
+            } catch {
+                return StepOutcome(status: .failed, reason: "script upload: \(FanOut.hostError(error).message)")
+            }
+            let rendered = arguments.flatMap { context.renderCommand($0) } ?? ""
+            let quoted = ShellQuote.quote(remote)
+            return await execute("\(quoted) \(rendered); rc=$?; rm -f \(quoted); exit $rc", step: step, on: connection)
+        }
+    }
+
+    private func execute(_ command: String, step: Step, on connection: any HostConnection) async -> StepOutcome {
+        var command = command
+        if step.become {
+            command = "sudo -n -u \(ShellQuote.quote(step.becomeUser ?? "root")) -- sh -c \(ShellQuote.quote(command))"
+        }
+        do {
+            let result = try await connection.run(command, timeout: step.timeout)
+            if result.succeeded { return StepOutcome(status: .ok, result: result) }
+            return StepOutcome(status: .failed, result: result, reason: Self.failure(result))
+        } catch {
+            let error = FanOut.hostError(error)
+            let prefix = error.code == .timedOut ? "" : "connection: "
+            return StepOutcome(status: .failed, reason: prefix + error.message)
+        }
+    }
+
+    /// "exited 3: no space left on device" — the status and the last line of stderr (or stdout).
+    static func failure(_ result: CommandResult) -> String {
+        let status = result.exitSignal.map { "killed by SIG\($0)" } ?? "exited \(result.exitStatus ?? -1)"
+        let text = result.stderr.isEmpty ? result.stdout : result.stderr
+        let line = text.split(whereSeparator: \.isNewline).last.map(String.init) ?? ""
+        return line.isEmpty ? status : "\(status): \(line.prefix(200))"
+    }
+
+    private func unrendered(_ template: Template) -> StepOutcome {
+        StepOutcome(status: .failed, reason: "\(template.source): a template has no value for this host", attempts: 0)
+    }
+
+    private func path(_ local: String) -> String {
+        local.hasPrefix("/") || baseDirectory.isEmpty ? local : baseDirectory + "/" + local
+    }
+
+    private func describe(_ action: StepAction, _ context: TemplateContext) -> String {
+        switch action {
+        case .run(let template): return "run: " + (context.renderCommand(template) ?? template.source)
+        case .script(let path, _): return "run the script " + (context.render(path) ?? path.source)
+        case .upload(let source, let destination, _):
+            return "upload \(context.render(source) ?? source.source) to \(context.render(destination) ?? destination.source)"
+        case .check, .wait: return action.summary
+        }
+    }
+}

@@ -1,0 +1,86 @@
+public import DroverModel
+
+/// The values `{{ name }}` can look up for one host at one point of a run, and the `when` conditions over them.
+///
+/// Lookup order: built-ins (`run.id`, `host.name`, `host.address`, `batch.index`, `batch.hosts`, `stage.name`),
+/// then playbook `vars`, then the host's inventory variables (playbook vars win, as Ansible's play vars do).
+public struct TemplateContext: Sendable {
+    public var builtins: [String: InventoryValue]
+    public var playbookVars: [String: InventoryValue]
+    public var hostVars: [String: InventoryValue]
+
+    public init(
+        runID: String, host: Host, stageName: String, batchIndex: Int, batchHosts: [String],
+        playbookVars: [String: InventoryValue]
+    ) {
+        self.builtins = [
+            "run.id": .string(runID), "host.name": .string(host.name), "host.address": .string(host.connection.address),
+            "stage.name": .string(stageName), "batch.index": .int(batchIndex + 1),
+            "batch.hosts": .list(batchHosts.map { .string($0) }),
+        ]
+        self.playbookVars = playbookVars
+        self.hostVars = host.vars
+    }
+
+    /// The value of `name`, if any source defines it.
+    public func value(_ name: String) -> InventoryValue? {
+        builtins[name] ?? playbookVars[name] ?? hostVars[name]
+    }
+
+    /// The text a value becomes in a template: scalars as written, lists space-separated (so
+    /// `lbctl drain {{ batch.hosts }}` gets one word per host), maps as JSON.
+    public static func text(_ value: InventoryValue) -> String {
+        switch value {
+        case .list(let items): return items.map(text).joined(separator: " ")
+        case .null: return ""
+        default: return value.scalarText ?? value.description
+        }
+    }
+
+    /// The template with plain values substituted (paths, URLs, names).
+    public func render(_ template: Template) -> String? {
+        template.render { name in value(name).map(Self.text) }
+    }
+
+    /// The template as a shell command: every substituted value is shell-quoted (a list becomes one quoted word
+    /// per item), so no inventory or playbook value can inject shell syntax.
+    public func renderCommand(_ template: Template) -> String? {
+        template.render { name in
+            value(name).map { value in
+                if case .list(let items) = value { return items.map { ShellQuote.quote(Self.text($0)) }.joined(separator: " ") }
+                return ShellQuote.quote(Self.text(value))
+            }
+        }
+    }
+
+    /// Whether `condition` holds for this host.
+    public func holds(_ condition: Condition) -> Bool {
+        switch condition {
+        case .defined(let name): return value(name) != nil
+        case .undefined(let name): return value(name) == nil
+        case .truthy(let name): return Self.isTruthy(value(name))
+        case .falsy(let name): return !Self.isTruthy(value(name))
+        case .equals(let name, let expected): return Self.same(value(name), expected)
+        case .notEquals(let name, let expected): return !Self.same(value(name), expected)
+        }
+    }
+
+    /// Python's truthiness, with Ansible's reading of the strings `"false"`, `"no"`, `"0"`, `""` as false.
+    static func isTruthy(_ value: InventoryValue?) -> Bool {
+        switch value {
+        case nil, .null?: return false
+        case .bool(let flag)?: return flag
+        case .int(let number)?: return number != 0
+        case .double(let number)?: return number != 0
+        case .string(let text)?: return !["", "0", "false", "no", "off", "n"].contains(text.lowercased())
+        case .list(let items)?: return !items.isEmpty
+        case .map(let entries)?: return !entries.isEmpty
+        }
+    }
+
+    /// Equal as values, or as text (`port == 22` holds for the INI string `"22"`).
+    static func same(_ value: InventoryValue?, _ expected: InventoryValue) -> Bool {
+        guard let value else { return false }
+        return value == expected || (value.scalarText != nil && value.scalarText == expected.scalarText)
+    }
+}

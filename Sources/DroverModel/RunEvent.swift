@@ -1,0 +1,160 @@
+/// Everything that happens in a run, as one typed stream: the live view, `--output json`, the journal and the
+/// notifiers all consume it. Each event is a fact with the numbers behind it; none needs another to be read.
+public enum RunEvent: Sendable, Hashable {
+    case runStarted(RunStarted)
+    case stageStarted(stage: Int, name: String, hosts: [String], batchSizes: [Int])
+    case batchStarted(stage: Int, batch: Int, hosts: [String])
+    /// Written before a step starts on a host (a write-ahead journal records it first).
+    case stepStarted(StepRef)
+    case stepFinished(StepRef, StepOutcome)
+    /// A host left the run: its step failed (after retries), or it could not be reached.
+    case hostFailed(stage: Int, host: String, step: String, reason: String)
+    case batchFinished(stage: Int, batch: Int, succeeded: [String], failed: [String], duration: Duration)
+    case decision(Decision)
+    case rollbackStarted(stage: Int, hosts: [String], reason: String)
+    case rollbackFinished(stage: Int, host: String, succeeded: Bool, reason: String?)
+    case stageFinished(stage: Int, succeeded: [String], failed: [String], skipped: [String])
+    case runFinished(status: RunStatus, reason: String, duration: Duration)
+
+    /// The event's name in JSON output and the journal.
+    public var name: String {
+        switch self {
+        case .runStarted: return "run_started"
+        case .stageStarted: return "stage_started"
+        case .batchStarted: return "batch_started"
+        case .stepStarted: return "step_started"
+        case .stepFinished: return "step_finished"
+        case .hostFailed: return "host_failed"
+        case .batchFinished: return "batch_finished"
+        case .decision: return "decision"
+        case .rollbackStarted: return "rollback_started"
+        case .rollbackFinished: return "rollback_finished"
+        case .stageFinished: return "stage_finished"
+        case .runFinished: return "run_finished"
+        }
+    }
+}
+
+/// The facts a run starts from.
+public struct RunStarted: Sendable, Hashable {
+    public var runID: String
+    public var playbook: String
+    public var environment: String?
+    public var change: ChangeInfo
+    public var hostCount: Int
+    public var check: Bool
+
+    public init(
+        runID: String, playbook: String, environment: String?, change: ChangeInfo, hostCount: Int, check: Bool
+    ) {
+        self.runID = runID
+        self.playbook = playbook
+        self.environment = environment
+        self.change = change
+        self.hostCount = hostCount
+        self.check = check
+    }
+}
+
+/// Which step on which host: the key the journal records steps under.
+public struct StepRef: Sendable, Hashable, Codable {
+    public enum Phase: String, Sendable, Hashable, Codable {
+        case beforeBatch = "before_batch"
+        case steps
+        case afterBatch = "after_batch"
+        case rollback
+    }
+
+    public var stage: Int
+    public var batch: Int
+    public var phase: Phase
+    /// The step's index within its phase.
+    public var step: Int
+    public var name: String
+    /// The host the step is for.
+    public var host: String
+    /// The host it actually ran on, when delegated.
+    public var delegatedTo: String?
+
+    public init(
+        stage: Int, batch: Int, phase: Phase, step: Int, name: String, host: String, delegatedTo: String? = nil
+    ) {
+        self.stage = stage
+        self.batch = batch
+        self.phase = phase
+        self.step = step
+        self.name = name
+        self.host = host
+        self.delegatedTo = delegatedTo
+    }
+}
+
+/// How one step ended on one host.
+public struct StepOutcome: Sendable, Hashable, Codable {
+    public enum Status: String, Sendable, Hashable, Codable {
+        case ok
+        case failed
+        /// Failed, but the step has `ignore_errors`.
+        case ignored
+        /// Not run: its `when` did not hold, `--check` mode, or another host ran it (`run_once`).
+        case skipped
+    }
+
+    public var status: Status
+    /// What the command did, when it ran.
+    public var result: CommandResult?
+    /// Why it failed or was skipped, as a sentence.
+    public var reason: String?
+    /// Attempts made (1 + retries used).
+    public var attempts: Int
+    public var duration: Duration
+
+    public init(
+        status: Status, result: CommandResult? = nil, reason: String? = nil, attempts: Int = 1,
+        duration: Duration = .zero
+    ) {
+        self.status = status
+        self.result = result
+        self.reason = reason
+        self.attempts = attempts
+        self.duration = duration
+    }
+
+    public var passed: Bool { status != .failed }
+}
+
+/// A verdict the engine reached, with the reason and the numbers behind it.
+public struct Decision: Sendable, Hashable, Codable {
+    public enum Action: String, Sendable, Hashable, Codable {
+        /// Go on with the next batch or stage.
+        case `continue`
+        /// Stop starting work, then roll back.
+        case halt
+    }
+
+    public enum Rule: String, Sendable, Hashable, Codable {
+        case maxFailPercentage = "max_fail_percentage"
+        case maxFailures = "max_failures"
+        case wholeBatchFailed = "whole_batch_failed"
+        case critical
+        case minHealthy = "min_healthy"
+        case overrun
+        case interrupted
+        case passed
+    }
+
+    public var action: Action
+    public var rule: Rule
+    public var stage: Int
+    public var batch: Int?
+    /// One sentence with the numbers: "batch 3: 2 of 5 hosts failed = 40% > max 20%".
+    public var reason: String
+
+    public init(action: Action, rule: Rule, stage: Int, batch: Int?, reason: String) {
+        self.action = action
+        self.rule = rule
+        self.stage = stage
+        self.batch = batch
+        self.reason = reason
+    }
+}
