@@ -1,0 +1,88 @@
+import DroverModel
+import Foundation
+
+/// `--output json` for runs: one object per event per line, with stable snake_case field names (documented in
+/// the README). Every object has `event` and `time` (ISO 8601, UTC, milliseconds).
+enum RunEventJSON {
+    static func line(_ event: RunEvent, at time: Date) -> String {
+        var object = fields(event)
+        object["event"] = event.name
+        object["time"] = timestamp(time)
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func fields(_ event: RunEvent) -> [String: Any] {
+        switch event {
+        case .runStarted(let run):
+            return [
+                "run_id": run.runID, "playbook": run.playbook, "environment": run.environment ?? NSNull(),
+                "change_type": run.change.type.rawValue, "change_id": run.change.id ?? NSNull(),
+                "approved_by": run.change.approvedBy ?? NSNull(),
+                "estimate_ms": run.change.estimate.map(milliseconds) ?? NSNull(),
+                "hosts": run.hostCount, "check": run.check,
+            ]
+        case .stageStarted(let stage, let name, let hosts, let sizes):
+            return ["stage": stage + 1, "name": name, "hosts": hosts, "batch_sizes": sizes]
+        case .batchStarted(let stage, let batch, let hosts):
+            return ["stage": stage + 1, "batch": batch + 1, "hosts": hosts]
+        case .stepStarted(let ref):
+            return reference(ref)
+        case .stepFinished(let ref, let outcome):
+            var object = reference(ref)
+            object["status"] = outcome.status.rawValue
+            object["attempts"] = outcome.attempts
+            object["duration_ms"] = milliseconds(outcome.duration)
+            object["reason"] = outcome.reason ?? NSNull()
+            if let result = outcome.result {
+                object["exit"] = result.exitStatus.map { Int($0) } ?? NSNull()
+                object["signal"] = result.exitSignal ?? NSNull()
+                object["stdout_tail"] = result.stdout
+                object["stderr_tail"] = result.stderr
+                object["stdout_bytes"] = result.stdoutBytes
+                object["stderr_bytes"] = result.stderrBytes
+            }
+            return object
+        case .hostFailed(let stage, let host, let step, let reason):
+            return ["stage": stage + 1, "host": host, "step": step, "reason": reason]
+        case .batchFinished(let stage, let batch, let succeeded, let failed, let duration):
+            return [
+                "stage": stage + 1, "batch": batch + 1, "succeeded": succeeded, "failed": failed,
+                "duration_ms": milliseconds(duration),
+            ]
+        case .decision(let decision):
+            return [
+                "stage": decision.stage + 1, "batch": decision.batch.map { $0 + 1 } ?? NSNull(),
+                "action": decision.action.rawValue, "rule": decision.rule.rawValue, "reason": decision.reason,
+            ]
+        case .rollbackStarted(let stage, let hosts, let reason):
+            return ["stage": stage + 1, "hosts": hosts, "reason": reason]
+        case .rollbackFinished(let stage, let host, let succeeded, let reason):
+            return ["stage": stage + 1, "host": host, "succeeded": succeeded, "reason": reason ?? NSNull()]
+        case .stageFinished(let stage, let succeeded, let failed, let skipped):
+            return ["stage": stage + 1, "succeeded": succeeded, "failed": failed, "skipped": skipped]
+        case .runFinished(let status, let reason, let duration):
+            return [
+                "status": status.rawValue, "exit_code": Int(status.exitCode), "reason": reason,
+                "duration_ms": milliseconds(duration),
+            ]
+        }
+    }
+
+    private static func reference(_ ref: StepRef) -> [String: Any] {
+        [
+            "stage": ref.stage + 1, "batch": ref.batch + 1, "phase": ref.phase.rawValue, "step": ref.step + 1,
+            "name": ref.name, "host": ref.host, "delegated_to": ref.delegatedTo ?? NSNull(),
+        ]
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int {
+        Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+    }
+
+    private static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+}

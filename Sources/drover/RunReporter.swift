@@ -1,0 +1,130 @@
+import DroverEngine
+import DroverModel
+import Foundation
+
+/// Prints a run's events as they happen: plain lines for people, or one JSON object per line for machines.
+///
+/// Human output names every batch, every failure with its reason, every decision with its numbers, every
+/// rollback, then a recap table; it is plain lines (no cursor tricks), so it reads the same in a terminal,
+/// a CI log or a pipe.
+final class RunReporter: @unchecked Sendable {
+    private let format: OutputFormat
+    private let lock = NSLock()
+    private var stageNames: [Int: String] = [:]
+    private var stageBatchCounts: [Int: Int] = [:]
+    private let start = Date()
+
+    init(format: OutputFormat) {
+        self.format = format
+    }
+
+    func handle(_ event: RunEvent) {
+        lock.withLock {
+            switch format {
+            case .json: write(RunEventJSON.line(event, at: Date()))
+            case .human: if let text = human(event) { write(text) }
+            }
+
+        }
+    }
+
+    private func human(_ event: RunEvent) -> String? {
+        switch event {
+        case .runStarted(let run):
+            var line = "drover run \(run.runID): \(run.playbook)"
+            var facts: [String] = []
+            if let environment = run.environment { facts.append(environment) }
+            facts.append(run.change.type.rawValue)
+            if let id = run.change.id { facts.append(id) }
+            line += " (\(facts.joined(separator: ", "))) on \(run.hostCount) host\(run.hostCount == 1 ? "" : "s")"
+            if run.check { line += " — CHECK MODE: nothing will be changed" }
+            return line
+        case .stageStarted(let stage, let name, let hosts, let sizes):
+            stageNames[stage] = name
+            stageBatchCounts[stage] = sizes.count
+            if hosts.isEmpty { return "\n== Stage \(stage + 1) '\(name)': no hosts left to run on" }
+            let batches = sizes.count == 1 ? "1 batch" : "\(sizes.count) batches \(sizes)"
+            return "\n== Stage \(stage + 1) '\(name)': \(hosts.count) host\(hosts.count == 1 ? "" : "s") in \(batches)"
+        case .batchStarted(let stage, let batch, let hosts):
+            return "-- batch \(batch + 1)/\(stageBatchCounts[stage] ?? 0): \(Self.list(hosts))"
+        case .stepStarted:
+            return nil
+        case .stepFinished(let ref, let outcome):
+            let who = ref.delegatedTo.map { "\(ref.host) via \($0)" } ?? ref.host
+            switch outcome.status {
+            case .failed:
+                return "   \(who)  FAILED  \(ref.name): \(outcome.reason ?? "failed")"
+            case .ignored:
+                return "   \(who)  failed (ignored)  \(ref.name): \(outcome.reason ?? "")"
+            case .skipped where outcome.reason?.hasPrefix("check mode") == true:
+                return "   \(who)  \(outcome.reason!)"
+            case .ok where ref.phase == .beforeBatch || ref.phase == .afterBatch:
+                return "   \(who)  ok  \(ref.phase.rawValue): \(ref.name)"
+            default:
+                return nil
+            }
+        case .hostFailed:
+            return nil
+        case .batchFinished(_, let batch, let succeeded, let failed, let duration):
+            var line = "   batch \(batch + 1): \(succeeded.count) ok"
+            if !failed.isEmpty { line += ", \(failed.count) failed (\(Self.list(failed)))" }
+            return line + " in \(DurationText.format(duration))"
+        case .decision(let decision):
+            switch decision.action {
+            case .continue: return nil
+            case .halt:
+                let stage = stageNames[decision.stage].map { " '\($0)'" } ?? ""
+                return "!! HALT stage\(stage): \(decision.reason)"
+            }
+        case .rollbackStarted(let stage, let hosts, _):
+            return "<< rolling back \(hosts.count) host\(hosts.count == 1 ? "" : "s") of '\(stageNames[stage] ?? "")': \(Self.list(hosts))"
+        case .rollbackFinished(_, let host, let succeeded, let reason):
+            return succeeded ? "   \(host)  rolled back" : "   \(host)  ROLLBACK FAILED  \(reason ?? "")"
+        case .stageFinished:
+            return nil
+        case .runFinished:
+            return nil
+        }
+    }
+
+    /// The recap: one row per host, then the decisions and the final status.
+    func recap(_ summary: RunSummary) {
+        guard format == .human else { return }
+        let width = max(4, min(40, summary.hosts.map(\.name.count).max() ?? 4))
+        var lines = ["", "RECAP " + String(repeating: "-", count: 60)]
+        lines.append(pad("host", width) + "  " + pad("state", 15) + "  steps  " + pad("duration", 9) + "  note")
+        for host in summary.hosts {
+            lines.append(
+                pad(host.name, width) + "  " + pad(host.state.rawValue, 15) + "  " + pad(String(host.steps), 5) + "  "
+                    + pad(DurationText.format(host.duration), 9) + "  " + (host.reason ?? ""))
+        }
+        let halts = summary.decisions.filter { $0.action == .halt }
+        if !halts.isEmpty {
+            lines.append("")
+            for decision in halts { lines.append("decision: halt — \(decision.reason)") }
+        }
+        var counts: [HostSummary.State: Int] = [:]
+        for host in summary.hosts { counts[host.state, default: 0] += 1 }
+        let order: [HostSummary.State] = [.ok, .failed, .rolledBack, .rollbackFailed, .skipped]
+        let tally = order.compactMap { state in counts[state].map { "\($0) \(state.rawValue.replacingOccurrences(of: "_", with: " "))" } }
+        lines.append("")
+        lines.append("\(summary.hosts.count) hosts: \(tally.joined(separator: ", ")) in \(DurationText.format(summary.duration))")
+        lines.append("\(summary.status.rawValue) (exit \(summary.status.exitCode)): \(summary.reason)")
+        if summary.status == .interrupted { lines.append("continue with: drover resume \(summary.runID)") }
+        lock.withLock { write(lines.joined(separator: "\n")) }
+    }
+
+    /// Unbuffered, so a pipe or CI log sees each line as it happens.
+    private func write(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    private func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    }
+
+    /// `a, b, c` — or the first few and a count for long lists.
+    static func list(_ names: [String]) -> String {
+        names.count <= 8 ? names.joined(separator: " ") : names.prefix(6).joined(separator: " ") + " … (\(names.count) hosts)"
+    }
+}
