@@ -1,0 +1,33 @@
+/// OpenSSH's `match_pattern`: `*` matches any run of characters (none included), `?` exactly one; everything else,
+/// `[` included, matches itself. Case-sensitive; callers lowercase when ssh does.
+enum SSHConfigPattern {
+    /// True when `pattern` matches all of `text`.
+    /// - Complexity: O(text × pattern) at worst (one backtrack point, as in the classic wildcard matcher), so a
+    ///   hostile pattern such as `*a*a*a*a*b` cannot take exponential time.
+    static func matches<Text: StringProtocol, Pattern: StringProtocol>(_ text: Text, _ pattern: Pattern) -> Bool {
+        let text = Array(text.unicodeScalars)
+        let pattern = Array(pattern.unicodeScalars)
+        var t = 0
+        var p = 0
+        var starPattern = -1
+        var starText = 0
+        while t < text.count {
+            if p < pattern.count && (pattern[p] == "?" || (pattern[p] != "*" && pattern[p] == text[t])) {
+                t += 1
+                p += 1
+            } else if p < pattern.count && pattern[p] == "*" {
+                starPattern = p
+                starText = t
+                p += 1
+            } else if starPattern >= 0 {
+                p = starPattern + 1
+                starText += 1
+                t = starText
+            } else {
+                return false
+            }
+        }
+        while p < pattern.count && pattern[p] == "*" { p += 1 }
+        return p == pattern.count
+    }
+}
