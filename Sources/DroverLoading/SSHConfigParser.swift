@@ -28,6 +28,12 @@ struct SSHConfigParser {
         "command",
     ]
 
+    /// The keywords read (lowercased); every other keyword is skipped.
+    static let keywords: Set<String> = [
+        "host", "match", "include", "hostname", "user", "port", "identityfile", "userknownhostsfile",
+        "stricthostkeychecking", "proxyjump", "proxycommand",
+    ]
+
     var homeDirectory: String?
     private(set) var errors = ErrorCollector()
     /// Files already parsed, by path as globbed, so a file included many times is read once.
@@ -86,7 +92,9 @@ struct SSHConfigParser {
             errors.add(code, message, at: location(index))
         }
         var end = line.endIndex
-        while end > line.startIndex, [0x20, 0x09, 0x0C, 0x0B].contains(line[end - 1]) { end -= 1 }
+        while end > line.startIndex, line[end - 1] == 0x20 || line[end - 1] == 0x09 || line[end - 1] == 0x0C {
+            end -= 1
+        }
         var index = line.startIndex
         while index < end, line[index] == 0x20 || line[index] == 0x09 { index += 1 }
         guard index < end, line[index] != UInt8(ascii: "#") else { return ([], 0) }
@@ -118,7 +126,8 @@ struct SSHConfigParser {
             return ([], 0)
         }
         guard let first = arguments.first else {
-            fail(.syntax, "\(keywordText) needs a value", at: keywordStart)
+            let shown = Self.keywords.contains(keyword) ? keywordText : MessageText.quoted(keywordText)
+            fail(.syntax, "\(shown) needs a value", at: keywordStart)
             return ([], 0)
         }
         func single() -> Argument? {
