@@ -36,12 +36,15 @@ extension SSHConfig {
     /// One host's pass over the entries.
     private struct Walk {
         let host: String
+        /// `host`'s UTF-8 bytes, for `Host` patterns.
+        let hostBytes: [UInt8]
         let originalHost: String
         let commandLineHostName: String?
         var options = HostOptions()
 
         init(host: String, originalHost: String, commandLineHostName: String?) {
             self.host = host
+            self.hostBytes = Array(host.utf8)
             self.originalHost = originalHost
             self.commandLineHostName = commandLineHostName
         }
@@ -50,7 +53,7 @@ extension SSHConfig {
             for entry in entries {
                 switch entry {
                 case .host(let patterns):
-                    active = !neverMatch && Self.matches(host, patterns)
+                    active = !neverMatch && Self.matches(hostBytes, patterns)
                 case .match(let criteria):
                     active = !neverMatch && criteria.allSatisfy(holds)
                 case .option(let option):
@@ -103,7 +106,7 @@ extension SSHConfig {
         }
 
         /// A `Host` line: some pattern matches and no negated pattern does.
-        static func matches(_ host: String, _ patterns: [Pattern]) -> Bool {
+        static func matches(_ host: [UInt8], _ patterns: [Pattern]) -> Bool {
             var matched = false
             for pattern in patterns where SSHConfigPattern.matches(host, pattern.glob) {
                 if pattern.negated { return false }

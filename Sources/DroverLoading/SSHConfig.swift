@@ -34,7 +34,8 @@ public struct SSHConfig: Sendable {
 
     /// One `Host` pattern: `*` and `?` globs, `!` for negation.
     struct Pattern: Sendable, Equatable {
-        var glob: String
+        /// The glob's UTF-8 bytes (matched bytewise, as ssh does).
+        var glob: [UInt8]
         var negated: Bool
     }
 

@@ -155,7 +155,7 @@ struct SSHConfigParser {
                 let negated = glob.first == "!"
                 if negated { glob = glob.dropFirst() }
                 guard !glob.isEmpty else { return invalid("Host has an empty pattern", argument) }
-                patterns.append(SSHConfig.Pattern(glob: String(glob), negated: negated))
+                patterns.append(SSHConfig.Pattern(glob: Array(glob.utf8), negated: negated))
             }
             return ([.host(patterns)], 1)
         case "match":
