@@ -133,7 +133,9 @@ struct ConnectionResolver {
                 configPaths += files.value.map { ($0, files.location) }
             }
         }
-        if let configIdentities = config?.identityFiles { configPaths += configIdentities.map { ($0.value, $0.location) } }
+        if let configIdentities = config?.identityFiles {
+            configPaths += configIdentities.map { ($0.value, $0.location) }
+        }
         for file in arguments.identityFiles.map(expandPath) where !identityFiles.contains(file) {
             identityFiles.append(file)
         }
@@ -159,7 +161,9 @@ struct ConnectionResolver {
                 }
             }
         }
-        if policy == .acceptNew, knownHostsFiles.contains("/dev/null"), let location = knownHostsLocation ?? policyLocation {
+        if policy == .acceptNew, knownHostsFiles.contains("/dev/null"),
+            let location = knownHostsLocation ?? policyLocation
+        {
             errors.append(
                 LoadError(
                     .insecureOption,

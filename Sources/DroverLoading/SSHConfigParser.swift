@@ -179,7 +179,9 @@ struct SSHConfigParser {
             guard let argument = single() else { return ([], 0) }
             guard argument.text.count <= 5, argument.text.allSatisfy({ $0.isASCII && $0.isNumber }),
                 let port = Int(argument.text), (1...65535).contains(port)
-            else { return invalid("Port \(MessageText.quoted(argument.text)) is not a number from 1 to 65535", argument) }
+            else {
+                return invalid("Port \(MessageText.quoted(argument.text)) is not a number from 1 to 65535", argument)
+            }
             return option(.port(port), argument)
         case "identityfile":
             guard let argument = single() else { return ([], 0) }
@@ -378,7 +380,9 @@ struct SSHConfigParser {
         var iterator = text.makeIterator()
         while let character = iterator.next() {
             guard character == "%" else { continue }
-            guard let token = iterator.next() else { return "\(keyword) ends in a lone '%' (write %% for a percent sign)" }
+            guard let token = iterator.next() else {
+                return "\(keyword) ends in a lone '%' (write %% for a percent sign)"
+            }
             guard allowed.contains(token) else {
                 let list = allowed.sorted().map { "%\($0)" }.joined(separator: ", ")
                 return "\(keyword) uses the token %\(token), which Drover does not expand (it expands \(list))"

@@ -28,12 +28,17 @@ enum HostListing {
                     ? defaultKnownHosts : connection.knownHostsFiles.joined(separator: ", ")
             ),
             ("host keys", connection.hostKeyPolicy.rawValue),
-            ("proxy jump", connection.proxyJump.isEmpty ? "none" : connection.proxyJump.map(hop).joined(separator: " -> ")),
+            (
+                "proxy jump",
+                connection.proxyJump.isEmpty ? "none" : connection.proxyJump.map(hop).joined(separator: " -> ")
+            ),
             ("password", connection.password.map(source) ?? "none"),
         ]
         if let passphrase = connection.passphraseEnvironment { rows.append(("passphrase", "env:" + passphrase)) }
         var lines = [host.name]
-        for (label, value) in rows { lines.append("  " + label.padding(toLength: 13, withPad: " ", startingAt: 0) + value) }
+        for (label, value) in rows {
+            lines.append("  " + label.padding(toLength: 13, withPad: " ", startingAt: 0) + value)
+        }
         if !host.vars.isEmpty {
             lines.append("  vars")
             for name in host.vars.keys.sorted() {

@@ -13,29 +13,31 @@ struct HostsCommandTests {
         home = NSTemporaryDirectory() + "drover-hosts-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: home + "/.ssh", withIntermediateDirectories: true)
         try """
-            Host bastion
-              HostName bastion.internal
-              User jump
-              Port 2222
-            Host web*
-              User deploy
-              ProxyJump bastion
-              IdentityFile ~/.ssh/web_key
-            """.write(toFile: home + "/.ssh/config", atomically: true, encoding: .utf8)
+        Host bastion
+          HostName bastion.internal
+          User jump
+          Port 2222
+        Host web*
+          User deploy
+          ProxyJump bastion
+          IdentityFile ~/.ssh/web_key
+        """.write(toFile: home + "/.ssh/config", atomically: true, encoding: .utf8)
         inventory = home + "/inventory.ini"
         try """
-            [web]
-            web1 ansible_become_password="{{ lookup('env', 'BECOME_PW') }}" drover_password_env=WEB_PW api_token=t0ps3cret
-            web2 ansible_port=2201 ansible_user=alice drover_password_file=/run/pw
-            [web:vars]
-            ansible_become=true
-            """.write(toFile: inventory, atomically: true, encoding: .utf8)
+        [web]
+        web1 ansible_become_password="{{ lookup('env', 'BECOME_PW') }}" drover_password_env=WEB_PW api_token=t0ps3cret
+        web2 ansible_port=2201 ansible_user=alice drover_password_file=/run/pw
+        [web:vars]
+        ansible_become=true
+        """.write(toFile: inventory, atomically: true, encoding: .utf8)
     }
 
     private func drover(_ arguments: String...) throws -> Subprocess.Result {
-        let binary = ProcessInfo.processInfo.environment["DROVER_BINARY"]
+        let binary =
+            ProcessInfo.processInfo.environment["DROVER_BINARY"]
             ?? Testbed.repositoryRoot + "/.build/debug/drover"
-        return try Subprocess.run(binary, arguments, environment: ["HOME": home, "USER": "operator"], timeout: .seconds(30))
+        return try Subprocess.run(
+            binary, arguments, environment: ["HOME": home, "USER": "operator"], timeout: .seconds(30))
     }
 
     @Test func listsResolvedHostsWithSSHConfigAppliedAndSecretsMasked() throws {
@@ -120,7 +122,8 @@ struct HostsCommandTests {
 
     @Test func badSSHConfigOrInventoryExits64WithFileLineAndColumn() throws {
         let config = home + "/broken_config"
-        try "Host web*\n  Port 99999\n  ProxyCommand nc %h %p\n".write(toFile: config, atomically: true, encoding: .utf8)
+        try "Host web*\n  Port 99999\n  ProxyCommand nc %h %p\n".write(
+            toFile: config, atomically: true, encoding: .utf8)
         let badConfig = try drover("hosts", "-i", inventory, "--ssh-config", config)
         #expect(badConfig.status == 64)
         #expect(badConfig.stderr == "\(config):2:8: Port '99999' is not a number from 1 to 65535\n")
@@ -131,7 +134,8 @@ struct HostsCommandTests {
         #expect(unsupported.status == 64)
         #expect(
             unsupported.stderr
-                == "\(config):2:16: ProxyCommand is not supported; Drover would connect directly instead (use ProxyJump)\n")
+                == "\(config):2:16: ProxyCommand is not supported; Drover would connect directly instead (use ProxyJump)\n"
+        )
 
         let missing = try drover("hosts", "-i", inventory, "--ssh-config", home + "/nope")
         #expect(missing.status == 64)
@@ -141,6 +145,8 @@ struct HostsCommandTests {
         try "[web]\nweb1 ansible_port=ssh\n".write(toFile: brokenInventory, atomically: true, encoding: .utf8)
         let badInventory = try drover("hosts", "-i", brokenInventory)
         #expect(badInventory.status == 64)
-        #expect(badInventory.stderr == "\(brokenInventory):2:19: ansible_port must be a number from 1 to 65535, found 'ssh'\n")
+        #expect(
+            badInventory.stderr
+                == "\(brokenInventory):2:19: ansible_port must be a number from 1 to 65535, found 'ssh'\n")
     }
 }

@@ -9,7 +9,8 @@ func loadInventory(
     _ text: String, sshConfig: String, home: String = "/home/deploy", path: String = "inventory.ini"
 ) throws -> Inventory {
     let config = try SSHConfig.parse(text: sshConfig, path: "config", homeDirectory: home)
-    return try InventoryLoader(homeDirectory: home, sshConfig: config).load(text: text, path: path, defaultUser: "deploy")
+    return try InventoryLoader(homeDirectory: home, sshConfig: config).load(
+        text: text, path: path, defaultUser: "deploy")
 }
 
 /// The errors loading an inventory with this ssh_config reports (from either file), as printed.
@@ -317,7 +318,10 @@ func temporaryDirectory() throws -> String {
             "config:1:14: IdentityFile uses the token %C, which Drover does not expand (it expands %%, %d, %h, %n, "
                 + "%p, %r, %u)"
         ),
-        ("HostName %p.example\n", "config:1:10: HostName uses the token %p, which Drover does not expand (it expands %%, %h)"),
+        (
+            "HostName %p.example\n",
+            "config:1:10: HostName uses the token %p, which Drover does not expand (it expands %%, %h)"
+        ),
         ("User a\u{0}b\n", "config:1:7: a NUL byte, which an ssh_config line cannot hold"),
     ])
     func reportsProblemsAtTheirFileLineAndColumn(config: String, expected: String) {
@@ -369,10 +373,13 @@ func temporaryDirectory() throws -> String {
 
     @Test func earlierValuesOrInventoryOptionsShadowAnInsecureOne() {
         // `!j`: the jump host would otherwise take the ProxyCommand itself, as ssh would.
-        let config = "Host h\n  StrictHostKeyChecking yes\n  ProxyJump j\nHost * !j\n  StrictHostKeyChecking no\n"
+        let config =
+            "Host h\n  StrictHostKeyChecking yes\n  ProxyJump j\nHost * !j\n  StrictHostKeyChecking no\n"
             + "  ProxyCommand nc %h %p\n"
         #expect(sshConfigErrors(config, inventory: "h\n") == [])
-        #expect(sshConfigErrors(config, inventory: "x ansible_ssh_common_args='-o StrictHostKeyChecking=accept-new -J j'\n") == [])
+        #expect(
+            sshConfigErrors(config, inventory: "x ansible_ssh_common_args='-o StrictHostKeyChecking=accept-new -J j'\n")
+                == [])
         #expect(sshConfigErrors(config, inventory: "x\n").count == 2)
     }
 
@@ -380,15 +387,17 @@ func temporaryDirectory() throws -> String {
         let home = try temporaryDirectory()
         try "Host x\n  Port zero\n".write(toFile: home + "/.ssh/bad.conf", atomically: true, encoding: .utf8)
         #expect(
-            sshConfigErrors("Include bad.conf\nPort -1\n", home: home) == [
-                "\(home)/.ssh/bad.conf:2:8: Port 'zero' is not a number from 1 to 65535",
-                "config:2:6: Port '-1' is not a number from 1 to 65535",
-            ].sorted())
+            sshConfigErrors("Include bad.conf\nPort -1\n", home: home)
+                == [
+                    "\(home)/.ssh/bad.conf:2:8: Port 'zero' is not a number from 1 to 65535",
+                    "config:2:6: Port '-1' is not a number from 1 to 65535",
+                ].sorted())
     }
 
     @Test func anIncludeCycleStopsAtSixteenLevels() throws {
         let home = try temporaryDirectory()
-        try "User looped\nInclude loop.conf\n".write(toFile: home + "/.ssh/loop.conf", atomically: true, encoding: .utf8)
+        try "User looped\nInclude loop.conf\n".write(
+            toFile: home + "/.ssh/loop.conf", atomically: true, encoding: .utf8)
         let errors = sshConfigErrors("Include loop.conf\n", home: home)
         #expect(
             errors == [
@@ -409,7 +418,8 @@ func temporaryDirectory() throws -> String {
 
     @Test func survivesRandomAndHostileBytes() {
         var random = RobustnessTests.Generator(state: 7)
-        let alphabet = Array("Host Match Include HostName Port User ProxyJump =\"'\\#!*?%,\n\t ".utf8) + [0, 0xFF, 0xC3]
+        let alphabet =
+            Array("Host Match Include HostName Port User ProxyJump =\"'\\#!*?%,\n\t ".utf8) + [0, 0xFF, 0xC3]
         var inputs: [[UInt8]] = [
             Array(repeating: UInt8(ascii: "a"), count: 1 << 20),
             Array("Host ".utf8) + Array(repeating: UInt8(ascii: "*"), count: 100_000) + [0x0A],
@@ -441,7 +451,8 @@ func temporaryDirectory() throws -> String {
     @Test func aThousandHostsAgainstALargeConfigLoadQuickly() throws {
         var config = ""
         for index in 0..<500 {
-            config += "Host app\(index) app\(index).*\n  HostName 10.0.\(index / 250).\(index % 250)\n  User u\(index)\n"
+            config +=
+                "Host app\(index) app\(index).*\n  HostName 10.0.\(index / 250).\(index % 250)\n  User u\(index)\n"
         }
         config += "Host *\n  Port 2200\n  IdentityFile ~/.ssh/fleet\n"
         let inventory = (0..<1000).map { "app\($0)\n" }.joined()
