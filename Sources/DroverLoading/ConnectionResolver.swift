@@ -8,6 +8,10 @@ import DroverModel
 /// `drover_password_file`, `drover_passphrase_env`, and an `ansible_password` of the form
 /// `{{ lookup('env', 'VAR') }}` or `{{ lookup('file', 'PATH') }}`. An explicit `ansible_*` variable wins over the
 /// same option in the SSH arguments. Paths expand `~` and are taken relative to the inventory's directory.
+///
+/// With an `sshConfig`, it is consulted as ssh consults it after Ansible's `-o`/`-p`/`-l` options: for the host
+/// `ansible_host` (else the inventory name), filling only what the variables and SSH arguments left unset
+/// (`IdentityFile`s are added after theirs). Jump hosts get their `HostName`, `User` and `Port` from it too.
 struct ConnectionResolver {
     typealias Variables = [String: RawInventory.Variable]
 
@@ -18,6 +22,11 @@ struct ConnectionResolver {
     var homeDirectory: String?
     /// The inventory's directory, for relative paths; empty means the current directory.
     var baseDirectory: String
+    /// The OpenSSH client configuration to consult, if any.
+    var sshConfig: SSHConfig? = nil
+
+    /// The longest chain of jump hosts that ssh_config may lead to through their own `ProxyJump`s.
+    static let maximumJumpDepth = 16
 
     /// The settings, or the errors that prevent them.
     func resolve(hostName: String, vars: Variables) -> Result<ConnectionSettings, ErrorList> {
@@ -97,17 +106,83 @@ struct ConnectionResolver {
                     variable)
             }
         }
-        let policy = arguments.hostKeyPolicy ?? .strict
-        let knownHostsFiles = (arguments.knownHostsFiles ?? []).map(expandPath)
-        if policy == .acceptNew, knownHostsFiles.contains("/dev/null"), let argumentsLocation {
-            fail(
-                .insecureOption,
-                "UserKnownHostsFile=/dev/null with StrictHostKeyChecking=accept-new would accept any host key, every "
-                    + "time; name a real known_hosts file",
-                argumentsLocation)
+        let hostArgument = address ?? hostName
+        let config = sshConfig?.options(forHost: hostArgument, hostName: arguments.hostName)
+
+        var policy = arguments.hostKeyPolicy ?? .strict
+        var policyLocation = arguments.hostKeyPolicy == nil ? nil : argumentsLocation?.location
+        if arguments.hostKeyPolicy == nil, let checking = config?.hostKeyChecking {
+            switch checking.value {
+            case .policy(let configured):
+                policy = configured
+                policyLocation = checking.location
+            case .disabled(let value):
+                let problem = SSHArguments.hostKeyCheckingDisabled(value)
+                errors.append(LoadError(problem.code, problem.message, at: checking.location))
+            }
+        }
+        var knownHostsFiles = (arguments.knownHostsFiles ?? []).map(expandPath)
+        var knownHostsLocation = arguments.knownHostsFiles == nil ? nil : argumentsLocation?.location
+        var configPaths: [(path: String, location: SourceLocation)] = []
+        if arguments.knownHostsFiles == nil, let files = config?.knownHostsFiles {
+            if files.value.count == 1 && files.value[0].lowercased() == "none" {
+                let problem = SSHArguments.noKnownHostsFile
+                errors.append(LoadError(problem.code, problem.message, at: files.location))
+            } else {
+                knownHostsLocation = files.location
+                configPaths += files.value.map { ($0, files.location) }
+            }
+        }
+        if let configIdentities = config?.identityFiles {
+            configPaths += configIdentities.map { ($0.value, $0.location) }
         }
         for file in arguments.identityFiles.map(expandPath) where !identityFiles.contains(file) {
             identityFiles.append(file)
+        }
+
+        let finalAddress =
+            address ?? arguments.hostName
+            ?? config?.hostName.map { SSHConfigParser.expandTokens($0.value, ["h": hostArgument]) } ?? hostName
+        let finalPort = port ?? arguments.port ?? config?.port?.value ?? 22
+        let finalUser = user ?? arguments.user ?? config?.user?.value ?? defaultUser
+        if let config {
+            // Tokens in ssh_config paths, once the host, port and users are known.
+            let tokens: [Character: String] = [
+                "d": homeDirectory ?? "~", "h": finalAddress, "n": hostArgument, "p": String(finalPort),
+                "r": finalUser, "u": defaultUser,
+            ]
+            let knownHostsCount = arguments.knownHostsFiles == nil ? (config.knownHostsFiles?.value.count ?? 0) : 0
+            for (index, entry) in configPaths.enumerated() {
+                let path = expandHome(SSHConfigParser.expandTokens(entry.path, tokens))
+                if index < knownHostsCount {
+                    knownHostsFiles.append(path)
+                } else if !identityFiles.contains(path) {
+                    identityFiles.append(path)
+                }
+            }
+        }
+        if policy == .acceptNew, knownHostsFiles.contains("/dev/null"),
+            let location = knownHostsLocation ?? policyLocation
+        {
+            errors.append(
+                LoadError(
+                    .insecureOption,
+                    "UserKnownHostsFile=/dev/null with StrictHostKeyChecking=accept-new would accept any host key, "
+                        + "every time; name a real known_hosts file",
+                    at: location))
+        }
+
+        var proxyJump: [ConnectionSettings.Jump] = []
+        if let hops = arguments.proxyJump {
+            proxyJump = resolveJumps(hops, depth: 0, at: argumentsLocation?.location, errors: &errors)
+        } else if let proxy = config?.proxy {
+            switch proxy.value {
+            case .proxyJump(let hops): proxyJump = resolveJumps(hops, depth: 0, at: proxy.location, errors: &errors)
+            case .proxyCommand(isNone: false):
+                let problem = SSHArguments.proxyCommandUnsupported
+                errors.append(LoadError(problem.code, problem.message, at: proxy.location))
+            default: break
+            }
         }
 
         var password: ConnectionSettings.PasswordSource?
@@ -138,15 +213,66 @@ struct ConnectionResolver {
         guard errors.isEmpty else { return .failure(ErrorList(errors: errors)) }
         return .success(
             ConnectionSettings(
-                address: address ?? arguments.hostName ?? hostName,
-                port: port ?? arguments.port ?? 22,
-                user: user ?? arguments.user ?? defaultUser,
+                address: finalAddress,
+                port: finalPort,
+                user: finalUser,
                 identityFiles: identityFiles,
                 knownHostsFiles: knownHostsFiles,
                 hostKeyPolicy: policy,
                 password: password,
                 passphraseEnvironment: passphraseEnvironment,
-                proxyJump: arguments.proxyJump ?? []))
+                proxyJump: proxyJump))
+    }
+
+    /// The hops with what ssh_config says about each: `HostName`, then `User` and `Port` where the hop names none.
+    /// The first hop's own `ProxyJump` in ssh_config puts its jump hosts before it, as ssh does when it runs
+    /// `ssh -W` to that hop (later hops are reached with `-J`, which overrides theirs).
+    /// - Parameter location: where the hops were written, for the error when chains nest too deep.
+    private func resolveJumps(
+        _ hops: [SSHArguments.Hop], depth: Int, at location: SourceLocation?, errors: inout [LoadError]
+    ) -> [ConnectionSettings.Jump] {
+        guard let sshConfig else { return hops.map(\.jump) }
+        guard depth < Self.maximumJumpDepth else {
+            if let location {
+                errors.append(
+                    LoadError(
+                        .limitExceeded,
+                        "ProxyJump leads through more than \(Self.maximumJumpDepth) jump hosts' own ProxyJump "
+                            + "(does a jump host's ProxyJump lead back to itself?)",
+                        at: location))
+            }
+            return []
+        }
+        var jumps: [ConnectionSettings.Jump] = []
+        for (index, hop) in hops.enumerated() {
+            let options = sshConfig.options(forHost: hop.host)
+            if index == 0, let proxy = options.proxy {
+                switch proxy.value {
+                case .proxyJump(let inner):
+                    jumps = resolveJumps(inner, depth: depth + 1, at: proxy.location, errors: &errors)
+                case .proxyCommand(isNone: false):
+                    let problem = SSHArguments.proxyCommandUnsupported
+                    errors.append(LoadError(problem.code, problem.message, at: proxy.location))
+                default: break
+                }
+            }
+            jumps.append(
+                ConnectionSettings.Jump(
+                    address: options.hostName.map { SSHConfigParser.expandTokens($0.value, ["h": hop.host]) }
+                        ?? hop.host,
+                    port: hop.port ?? options.port?.value ?? 22,
+                    user: hop.user ?? options.user?.value))
+        }
+        return jumps
+    }
+
+    /// `~` and `~/…` expanded with the home directory; other paths as written (ssh_config paths are not relative to
+    /// the inventory).
+    func expandHome(_ path: String) -> String {
+        guard let homeDirectory, path == "~" || path.hasPrefix("~/") else { return path }
+        let home =
+            homeDirectory.hasSuffix("/") && homeDirectory.count > 1 ? String(homeDirectory.dropLast()) : homeDirectory
+        return home + path.dropFirst()
     }
 
     /// Several errors as one `Error`, for `Result`.
@@ -192,12 +318,7 @@ struct ConnectionResolver {
 
     /// `~` and `~/…` expanded with the home directory; other relative paths joined to the inventory's directory.
     func expandPath(_ path: String) -> String {
-        if let homeDirectory, path == "~" || path.hasPrefix("~/") {
-            let home =
-                homeDirectory.hasSuffix("/") && homeDirectory.count > 1
-                ? String(homeDirectory.dropLast()) : homeDirectory
-            return home + path.dropFirst()
-        }
+        if homeDirectory != nil, path == "~" || path.hasPrefix("~/") { return expandHome(path) }
         if path.hasPrefix("/") || path.hasPrefix("~") || baseDirectory.isEmpty { return path }
         return baseDirectory.hasSuffix("/") ? baseDirectory + path : baseDirectory + "/" + path
     }

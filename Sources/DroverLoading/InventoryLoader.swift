@@ -17,9 +17,31 @@ public struct InventoryLoader: Sendable {
     /// The directory `~` expands to in paths; nil leaves `~` as written.
     public var homeDirectory: String?
 
+    /// The OpenSSH client configuration consulted for every host (parsed once); nil for none.
+    ///
+    /// Inventory variables and `ansible_ssh_*_args` options win over it; it wins over defaults.
+    public var sshConfig: SSHConfig?
+
     /// A loader expanding `~` with `homeDirectory` (pass `InventoryLoader.environmentHome()` for `$HOME`).
-    public init(homeDirectory: String?) {
+    public init(homeDirectory: String?, sshConfig: SSHConfig? = nil) {
         self.homeDirectory = homeDirectory
+        self.sshConfig = sshConfig
+    }
+
+    /// A loader that also consults the ssh_config file at `sshConfigPath`, read now, once.
+    /// - Parameters:
+    ///   - sshConfigPath: the file; nil, or a path where no file exists, means no configuration.
+    /// - Throws: `LoadErrors` when the file exists but cannot be read or has errors.
+    public init(homeDirectory: String?, sshConfigPath: String?) throws(LoadErrors) {
+        self.homeDirectory = homeDirectory
+        self.sshConfig = try sshConfigPath.flatMap { path throws(LoadErrors) in
+            try SSHConfig.loadIfPresent(path: path, homeDirectory: homeDirectory)
+        }
+    }
+
+    /// `~/.ssh/config` under `homeDirectory`; nil without a home directory.
+    public static func defaultSSHConfigPath(homeDirectory: String?) -> String? {
+        homeDirectory.map { ($0.hasSuffix("/") ? $0 : $0 + "/") + ".ssh/config" }
     }
 
     /// A loader expanding `~` with `$HOME`.
@@ -56,7 +78,8 @@ public struct InventoryLoader: Sendable {
         let raw = INIInventoryParser.parse(contents, file: path, errors: &errors)
         let resolver = InventoryResolver(
             connections: ConnectionResolver(
-                defaultUser: defaultUser, homeDirectory: homeDirectory, baseDirectory: Self.directory(of: path)))
+                defaultUser: defaultUser, homeDirectory: homeDirectory, baseDirectory: Self.directory(of: path),
+                sshConfig: sshConfig))
         let inventory = resolver.resolve(raw, errors: &errors)
         if let inventory, errors.isEmpty { return inventory }
         throw LoadErrors(errors.sorted())
@@ -88,16 +111,27 @@ public struct InventoryLoader: Sendable {
         return String(path[..<slash])
     }
 
+    /// True when something exists at `path` (a file, a directory, anything `stat` finds).
+    static func fileExists(_ path: String) -> Bool {
+        var status = stat()
+        return stat(path, &status) == 0
+    }
+
     /// The file's bytes.
+    /// - Parameters:
+    ///   - limit: the largest size read.
+    ///   - kind: what the file is, for the too-large message ("an inventory").
     /// - Throws: `LoadError` (`unreadable`) saying why not: missing, a directory, permissions, too large.
-    static func readFile(_ path: String) throws(LoadError) -> [UInt8] {
+    static func readFile(
+        _ path: String, limit: Int = maximumFileSize, kind: String = "an inventory"
+    ) throws(LoadError) -> [UInt8] {
         let descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else { throw unreadable(path, errno) }
         defer { close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { throw unreadable(path, errno) }
         if (status.st_mode & S_IFMT) == S_IFDIR {
-            throw LoadError(.unreadable, "is a directory; name the inventory file itself", file: path)
+            throw LoadError(.unreadable, "is a directory; name the file itself", file: path)
         }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
@@ -109,9 +143,8 @@ public struct InventoryLoader: Sendable {
             }
             if count == 0 { break }
             bytes += chunk[..<count]
-            guard bytes.count <= maximumFileSize else {
-                throw LoadError(
-                    .unreadable, "is larger than \(maximumFileSize >> 20) MiB, too large for an inventory", file: path)
+            guard bytes.count <= limit else {
+                throw LoadError(.unreadable, "is larger than \(limit >> 20) MiB, too large for \(kind)", file: path)
             }
         }
         return bytes

@@ -15,7 +15,20 @@ struct SSHArguments: Equatable {
     var identityFiles: [String] = []
     var knownHostsFiles: [String]?
     var hostKeyPolicy: ConnectionSettings.HostKeyPolicy?
-    var proxyJump: [ConnectionSettings.Jump]?
+    /// The jump hosts as written (a port or user left out is filled in later, from ssh_config or defaults).
+    var proxyJump: [Hop]?
+
+    /// One `[user@]host[:port]` hop of a `ProxyJump` value, as written.
+    struct Hop: Equatable, Sendable {
+        var host: String
+        /// nil when the hop names no port (22, unless ssh_config gives one).
+        var port: Int?
+        /// nil when the hop names no user (ssh_config's, else the target's user).
+        var user: String?
+
+        /// The hop with defaults filled in: port 22, and no user of its own.
+        var jump: ConnectionSettings.Jump { ConnectionSettings.Jump(address: host, port: port ?? 22, user: user) }
+    }
 
     /// A reason the arguments cannot be used.
     struct Problem: Error, Equatable {
@@ -114,11 +127,7 @@ struct SSHArguments: Equatable {
         case "userknownhostsfile":
             let files = value.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
             guard !files.isEmpty else { return invalid("UserKnownHostsFile needs a value") }
-            if files.count == 1 && files[0].lowercased() == "none" {
-                return Problem(
-                    code: .insecureOption,
-                    message: "UserKnownHostsFile=none leaves no host keys to verify; name a known_hosts file instead")
-            }
+            if files.count == 1 && files[0].lowercased() == "none" { return Self.noKnownHostsFile }
             if knownHostsFiles == nil { knownHostsFiles = files }
         case "stricthostkeychecking":
             switch value.lowercased() {
@@ -127,36 +136,56 @@ struct SSHArguments: Equatable {
             case "accept-new":
                 if hostKeyPolicy == nil { hostKeyPolicy = .acceptNew }
             case "no", "off", "false":
-                return Problem(
-                    code: .insecureOption,
-                    message: "StrictHostKeyChecking=\(value) would disable host key checking, which Drover never does "
-                        + "(use accept-new to record keys of new hosts)")
+                return Self.hostKeyCheckingDisabled(value)
             default:
-                return invalid("StrictHostKeyChecking \(quotedValue) is not yes, accept-new or ask")
+                return Self.unknownHostKeyChecking(value)
             }
         case "proxyjump":
             do {
-                let jumps = try Self.parseProxyJump(value)
-                if proxyJump == nil { proxyJump = jumps }
+                let hops = try Self.parseProxyJump(value)
+                if proxyJump == nil { proxyJump = hops }
             } catch {
                 return error
             }
         case "proxycommand":
-            if value.lowercased() != "none" {
-                return Problem(
-                    code: .unsupportedOption,
-                    message: "ProxyCommand is not supported; Drover would connect directly instead (use ProxyJump)")
-            }
+            if value.lowercased() != "none" { return Self.proxyCommandUnsupported }
         default:
             break
         }
         return nil
     }
 
+    // The refusals shared with ssh_config (`SSHConfigParser`), so both say the same thing.
+
+    /// `StrictHostKeyChecking` set to `no`, `off` or `false`.
+    static func hostKeyCheckingDisabled(_ value: String) -> Problem {
+        Problem(
+            code: .insecureOption,
+            message: "StrictHostKeyChecking=\(value) would disable host key checking, which Drover never does "
+                + "(use accept-new to record keys of new hosts)")
+    }
+
+    /// `StrictHostKeyChecking` set to something OpenSSH does not know.
+    static func unknownHostKeyChecking(_ value: String) -> Problem {
+        Problem(
+            code: .invalidValue,
+            message: "StrictHostKeyChecking \(MessageText.quoted(value)) is not yes, accept-new or ask")
+    }
+
+    /// `UserKnownHostsFile none`.
+    static let noKnownHostsFile = Problem(
+        code: .insecureOption,
+        message: "UserKnownHostsFile=none leaves no host keys to verify; name a known_hosts file instead")
+
+    /// Any `ProxyCommand` but `none`.
+    static let proxyCommandUnsupported = Problem(
+        code: .unsupportedOption,
+        message: "ProxyCommand is not supported; Drover would connect directly instead (use ProxyJump)")
+
     /// `[user@]host[:port]` hops, comma-separated, each optionally `ssh://…`; `none` means no jump.
-    static func parseProxyJump(_ value: String) throws(Problem) -> [ConnectionSettings.Jump] {
+    static func parseProxyJump(_ value: String) throws(Problem) -> [Hop] {
         if value.lowercased() == "none" { return [] }
-        var jumps: [ConnectionSettings.Jump] = []
+        var jumps: [Hop] = []
         for hop in value.split(separator: ",", omittingEmptySubsequences: false) {
             var text = Substring(hop)
             let quotedHop = MessageText.quoted(hop)
@@ -185,7 +214,7 @@ struct SSHArguments: Equatable {
             guard !host.isEmpty, !host.contains(where: { $0 == " " || $0 == "\t" }) else {
                 throw Problem(code: .invalidValue, message: "ProxyJump \(quotedHop) is not [user@]host[:port]")
             }
-            var port = 22
+            var port: Int?
             if let portText {
                 guard let number = Int(portText), (1...65535).contains(number) else {
                     throw Problem(
@@ -193,7 +222,7 @@ struct SSHArguments: Equatable {
                 }
                 port = number
             }
-            jumps.append(ConnectionSettings.Jump(address: String(host), port: port, user: user))
+            jumps.append(Hop(host: String(host), port: port, user: user))
         }
         return jumps
     }

@@ -7,11 +7,7 @@ import Foundation
 
 /// Options shared by the commands that reach hosts.
 struct FleetOptions: ParsableArguments {
-    @Option(name: .shortAndLong, help: "Ansible inventory (INI).")
-    var inventory: String
-
-    @Option(help: "Host pattern, Ansible style: app:&eu, app:!app3, web*.")
-    var limit: String = "all"
+    @OptionGroup var selection: InventoryOptions
 
     @Option(help: "Upper bound on hosts worked on at once.")
     var forks: Int = 200
@@ -28,7 +24,7 @@ struct FleetOptions: ParsableArguments {
 
     /// The inventory's hosts matching --limit; exits 64 with file:line:col messages on bad input.
     func hosts() throws -> [Host] {
-        try CommandSupport.hosts(inventory: inventory, limit: limit)
+        try selection.hosts()
     }
 
     func transport() -> SSHTransport {
