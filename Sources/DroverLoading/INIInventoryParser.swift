@@ -296,7 +296,8 @@ struct INIInventoryParser {
     /// Why `name` cannot be a variable name (both inventory formats and vars files ask), or nil when it can.
     static func variableNameProblem(_ name: String) -> String? {
         if isIdentifier(name) { return nil }
-        return "invalid variable name \(MessageText.quoted(name)): use letters, digits and '_', not starting with a digit"
+        return "invalid variable name \(MessageText.quoted(name)): use letters, digits and '_', "
+            + "not starting with a digit"
     }
 
     /// Turns an index into the file's bytes into a location on one line.

@@ -104,7 +104,9 @@ struct VarsDirectoryLoader {
         let root: YAMLNode?
         do {
             let bytes = try InventoryLoader.readFile(path)
-            root = try path.hasSuffix(".json") ? YAMLParser.parseJSON(bytes, file: path) : YAMLParser.parse(bytes, file: path)
+            root =
+                try path.hasSuffix(".json")
+                ? YAMLParser.parseJSON(bytes, file: path) : YAMLParser.parse(bytes, file: path)
         } catch {
             errors.add(error)
             return []

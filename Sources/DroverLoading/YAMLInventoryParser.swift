@@ -27,7 +27,8 @@ struct YAMLInventoryParser {
 
     /// Parses a whole file, adding its errors to `errors`.
     /// - Parameter json: the file is JSON (named `.json`): tabs are read as spaces, as a JSON parser would.
-    static func parse(_ bytes: [UInt8], file: String, json: Bool = false, errors: inout ErrorCollector) -> RawInventory {
+    static func parse(_ bytes: [UInt8], file: String, json: Bool = false, errors: inout ErrorCollector) -> RawInventory
+    {
         let root: YAMLNode?
         do {
             root = try json ? YAMLParser.parseJSON(bytes, file: file) : YAMLParser.parse(bytes, file: file)
@@ -72,7 +73,8 @@ struct YAMLInventoryParser {
 
     private mutating func parseGroup(_ name: String, _ body: YAMLNode, at location: SourceLocation) {
         guard raw.groups[name] != nil || raw.groups.count < INIInventoryParser.maximumGroups else {
-            errors.add(.limitExceeded, "more than \(INIInventoryParser.maximumGroups) groups; stopping here", at: location)
+            errors.add(
+                .limitExceeded, "more than \(INIInventoryParser.maximumGroups) groups; stopping here", at: location)
             stopped = true
             return
         }
@@ -117,7 +119,11 @@ struct YAMLInventoryParser {
         case .scalar(let scalar):
             if node.isNull { return [] }
             if case .string = YAMLNode.resolve(scalar) {
-                return [YAMLNode.Pair(key: node, value: YAMLNode(content: .scalar(.init(text: "", isPlain: true)), location: node.location))]
+                return [
+                    YAMLNode.Pair(
+                        key: node,
+                        value: YAMLNode(content: .scalar(.init(text: "", isPlain: true)), location: node.location))
+                ]
             }
             errors.add(.invalidValue, "\(owner) must be a mapping, found \(node.shown)", at: node.location)
             return nil
@@ -157,7 +163,8 @@ struct YAMLInventoryParser {
             }
             var location = pair.key.location
             if case .scalar(let scalar) = pair.key.content, !scalar.isPlain { location.column += 1 }
-            let limit = min(INIInventoryParser.maximumHostsPerLine, max(1, INIInventoryParser.maximumHostEntries - hostEntries))
+            let limit = min(
+                INIInventoryParser.maximumHostsPerLine, max(1, INIInventoryParser.maximumHostEntries - hostEntries))
             let names: [String]
             let port: (value: Int, offset: Int)?
             do {
@@ -171,7 +178,8 @@ struct YAMLInventoryParser {
             hostEntries += names.count
             if hostEntries >= INIInventoryParser.maximumHostEntries {
                 errors.add(
-                    .limitExceeded, "the inventory names more than \(INIInventoryParser.maximumHostEntries) hosts; stopping here",
+                    .limitExceeded,
+                    "the inventory names more than \(INIInventoryParser.maximumHostEntries) hosts; stopping here",
                     at: location)
                 stopped = true
                 return
@@ -195,7 +203,9 @@ struct YAMLInventoryParser {
     /// A group name: text that INI could also write (no whitespace, ':' or ']').
     private mutating func groupName(_ key: YAMLNode) -> String? {
         guard let name = name(of: key, kind: "group") else { return nil }
-        if name.contains(where: { $0.isWhitespace || $0 == ":" || $0 == "]" }) || name.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+        if name.contains(where: { $0.isWhitespace || $0 == ":" || $0 == "]" })
+            || name.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F })
+        {
             errors.add(
                 .syntax,
                 "invalid group name \(MessageText.quoted(name)): a group name cannot contain whitespace, ':' or ']'",

@@ -40,7 +40,8 @@ import Testing
         #expect(try inventory.hosts(matching: "app:&eu:!app12*").count == 11)
         let db = try #require(inventory.host(named: "db2.prod.example.com"))
         #expect(db.connection.user == "postgres")
-        #expect(db.connection.proxyJump == [ConnectionSettings.Jump(address: "bastion.prod.example.com", user: "deploy")])
+        #expect(
+            db.connection.proxyJump == [ConnectionSettings.Jump(address: "bastion.prod.example.com", user: "deploy")])
         #expect(db.groups.contains("db_replica") && db.groups.contains("db"))
         #expect(try inventory.hosts(matching: "app01*").first?.connection.user == "deploy")
     }

@@ -48,7 +48,10 @@ import Testing
 
     @Test func groupsShowTheirOwnFileVariablesOverTheirInventoryOnes() throws {
         let inventory = try Self.load("layers/hosts.yml")
-        #expect(inventory.groups["web"]?.vars == ["a": "web-inventory", "b": "web-file-20", "c": "web-file", "d": "web-file"])
+        #expect(
+            inventory.groups["web"]?.vars == [
+                "a": "web-inventory", "b": "web-file-20", "c": "web-file", "d": "web-file",
+            ])
         #expect(inventory.groups["all"]?.vars == ["a": "all-file"])
     }
 

@@ -28,7 +28,10 @@ import Testing
     }
 
     @Test func mergesAGroupWrittenInSeveralPlaces() {
-        #expect(inventory.groups["web"]?.hosts == ["web1.example", "web2.example", "web3.example", "2001:db8::1", "web4.example"])
+        #expect(
+            inventory.groups["web"]?.hosts == [
+                "web1.example", "web2.example", "web3.example", "2001:db8::1", "web4.example",
+            ])
         #expect(inventory.groups["web"]?.children == ["web_canary"])
         #expect(inventory.groups["web"]?.vars == ["http_port": .int(80), "region": .string("eu")])
         #expect(inventory.groups["eu"]?.children == ["web", "edge"])
@@ -97,7 +100,10 @@ import Testing
             "all:\n  vars:\n    - ansible_user: deploy\n",
             "inventory.yml:3:5: vars of group 'all' must be a mapping of names to values, found a list"
         ),
-        ("web: hosts\n", "inventory.yml:1:6: group 'web' must be a mapping with hosts, vars or children, found 'hosts'"),
+        (
+            "web: hosts\n",
+            "inventory.yml:1:6: group 'web' must be a mapping with hosts, vars or children, found 'hosts'"
+        ),
         (
             "all:\n  hosts:\n    web1: ansible_host=10.0.0.1\n",
             "inventory.yml:3:11: host 'web1' must be followed by a mapping of its variables or by nothing, "
@@ -121,7 +127,8 @@ import Testing
         ),
         (
             "all:\n  vars:\n    bad-name: 1\n",
-            "inventory.yml:3:5: invalid variable name 'bad-name': use letters, digits and '_', not starting with a digit"
+            "inventory.yml:3:5: invalid variable name 'bad-name': use letters, digits and '_', "
+                + "not starting with a digit"
         ),
         (
             "all:\n  children:\n    web servers:\n",
@@ -137,14 +144,21 @@ import Testing
                 + "inventories: set drover_password_env=VAR (an environment variable) or drover_password_file=PATH "
                 + "(a file) instead"
         ),
-        ("- web1\n- web2\n", "inventory.yml:1:1: a YAML inventory must be a mapping of group names (usually 'all:') to groups, found a list"),
+        (
+            "- web1\n- web2\n",
+            "inventory.yml:1:1: a YAML inventory must be a mapping of group names (usually 'all:') to groups, "
+                + "found a list"
+        ),
         (
             "plugin: amazon.aws.aws_ec2\n",
             "inventory.yml:1:1: this configures an inventory plugin ('plugin:'), which Drover does not run; "
                 + "give a static YAML or INI inventory instead"
         ),
         ("# nothing yet\n", "inventory.yml: the YAML inventory is empty (Ansible refuses it too)"),
-        ("all:\n  hosts:\n    web1:\n    web1:\n", "inventory.yml:3:5: the key 'web1' appears more than once in this mapping"),
+        (
+            "all:\n  hosts:\n    web1:\n    web1:\n",
+            "inventory.yml:3:5: the key 'web1' appears more than once in this mapping"
+        ),
     ])
     func printsFileLineColumnAndOneSentence(text: String, expected: String) {
         #expect(loadErrors(text, path: "inventory.yml") == [expected])
