@@ -5,6 +5,32 @@ enum HostAddress {
     struct Failure: Error, Equatable {
         var message: String
         var offset: Int
+        /// `invalidRange` for a malformed range, else `syntax`.
+        var code: LoadError.Code = .syntax
+    }
+
+    /// Every host name an entry stands for (ranges expanded) and its port, as both inventory formats read a host:
+    /// no control characters, `host` or `host:port`, then `HostRange` expansion of the name.
+    /// - Parameter limit: the most names the entry may expand to.
+    /// - Throws: `Failure` whose offset is the byte offset of the problem in `entry`.
+    static func expand(
+        _ entry: String, limit: Int
+    ) throws(Failure) -> (names: [String], port: (value: Int, offset: Int)?) {
+        if entry.isEmpty {
+            throw Failure(message: "expected a host name, found an empty word", offset: 0)
+        }
+        if let control = entry.utf8.firstIndex(where: { $0 < 0x20 || $0 == 0x7F }) {
+            throw Failure(
+                message: "a host name cannot contain control characters",
+                offset: entry.utf8.distance(from: entry.utf8.startIndex, to: control))
+        }
+        let address = try split(entry)
+        do {
+            // The name starts the entry (only an IPv6 address loses brackets, and it has no ranges).
+            return (try HostRange.expand(address.name, limit: limit), address.port)
+        } catch {
+            throw Failure(message: error.message, offset: error.offset, code: .invalidRange)
+        }
     }
 
     /// The name pattern (brackets removed from an IPv6 address) and the port with its byte offset, if any.

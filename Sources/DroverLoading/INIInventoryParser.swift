@@ -76,8 +76,9 @@ struct INIInventoryParser {
         if !sawContent, case .hosts("ungrouped") = section, Self.looksLikeYAML(text) {
             errors.add(
                 .unsupportedFormat,
-                "this looks like a YAML inventory; only the INI format is supported so far", at: locate(text.startIndex)
-            )
+                "this looks like a YAML inventory, but only files named .yml, .yaml, .json or with no extension are "
+                    + "read as YAML (as in Ansible); rename the file",
+                at: locate(text.startIndex))
             stopped = true
             return
         }
@@ -211,10 +212,6 @@ struct INIInventoryParser {
             at.column += offset
             errors.add(code, message, at: at)
         }
-        if entry.isEmpty {
-            fail(.syntax, "expected a host name, found an empty word")
-            return nil
-        }
         if entry.contains("=") {
             fail(
                 .syntax,
@@ -222,26 +219,13 @@ struct INIInventoryParser {
                     + "or in a [group:vars] section)")
             return nil
         }
-        if let control = entry.utf8.firstIndex(where: { $0 < 0x20 || $0 == 0x7F }) {
-            fail(
-                .syntax, "a host name cannot contain control characters",
-                offset: entry.utf8.distance(from: entry.utf8.startIndex, to: control))
-            return nil
-        }
-        let address: (name: String, port: (value: Int, offset: Int)?)
-        do {
-            address = try HostAddress.split(entry)
-        } catch {
-            fail(.syntax, error.message, offset: error.offset)
-            return nil
-        }
         let limit = min(Self.maximumHostsPerLine, max(1, Self.maximumHostEntries - hostEntries))
         let names: [String]
+        let port: (value: Int, offset: Int)?
         do {
-            names = try HostRange.expand(address.name, limit: limit)
+            (names, port) = try HostAddress.expand(entry, limit: limit)
         } catch {
-            // The name starts the entry (only an IPv6 address loses brackets, and it has no ranges).
-            fail(.invalidRange, error.message, offset: error.offset)
+            fail(error.code, error.message, offset: error.offset)
             return nil
         }
         hostEntries += names.count
@@ -250,7 +234,7 @@ struct INIInventoryParser {
             stopped = true
             return nil
         }
-        return (names, address.port)
+        return (names, port)
     }
 
     private mutating func parseVariableLine(
@@ -300,14 +284,20 @@ struct INIInventoryParser {
 
     /// True for a usable variable name (letters, digits, `_`, not starting with a digit); else records an error.
     private mutating func checkVariableName(_ name: String, at location: SourceLocation) -> Bool {
-        if Self.isIdentifier(name) { return true }
-        let message =
-            name.isEmpty
-            ? "expected a variable name before '='"
-            : "invalid variable name \(MessageText.quoted(name)): use letters, digits and '_', "
-                + "not starting with a digit"
-        errors.add(.syntax, message, at: location)
+        if name.isEmpty {
+            errors.add(.syntax, "expected a variable name before '='", at: location)
+            return false
+        }
+        guard let problem = Self.variableNameProblem(name) else { return true }
+        errors.add(.syntax, problem, at: location)
         return false
+    }
+
+    /// Why `name` cannot be a variable name (both inventory formats and vars files ask), or nil when it can.
+    static func variableNameProblem(_ name: String) -> String? {
+        if isIdentifier(name) { return nil }
+        return "invalid variable name \(MessageText.quoted(name)): use letters, digits and '_', "
+            + "not starting with a digit"
     }
 
     /// Turns an index into the file's bytes into a location on one line.
@@ -352,11 +342,18 @@ struct INIInventoryParser {
         return slice
     }
 
-    /// `---`, or `name:` alone on the first line: the start of a YAML document.
-    private static func looksLikeYAML(_ text: ArraySlice<UInt8>) -> Bool {
-        if text.elementsEqual("---".utf8) { return true }
-        guard text.last == UInt8(ascii: ":"), text.count > 1 else { return false }
-        return text.dropLast().allSatisfy { isWordCharacter($0) || $0 == UInt8(ascii: "-") }
+    /// True when a first line (trimmed, not a comment) starts a YAML or JSON document rather than INI: `---`,
+    /// `%YAML …`, `{`, or `name:` with nothing after it but a comment.
+    static func looksLikeYAML(_ text: ArraySlice<UInt8>) -> Bool {
+        if text.starts(with: "---".utf8) || text.starts(with: "%YAML".utf8) || text.first == UInt8(ascii: "{") {
+            return true
+        }
+        var body = text
+        if let hash = body.firstIndex(of: UInt8(ascii: "#")), hash > body.startIndex, isSpace(body[hash - 1]) {
+            body = trimmed(body[..<hash])
+        }
+        guard body.last == UInt8(ascii: ":"), body.count > 1 else { return false }
+        return body.dropLast().allSatisfy { isWordCharacter($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }
     }
 
     /// The index of the first byte that breaks UTF-8, or nil when the bytes are valid.

@@ -6,10 +6,9 @@ import DroverModel
     import Darwin
 #endif
 
-/// Loads an Ansible inventory file into an `Inventory`: parse (INI), then resolve (groups, precedence,
-/// connection settings), reporting every error as `file:line:col: message`.
-///
-/// Only the INI format is read so far; a `.yml`/`.yaml`/`.json` file is refused with a clear error.
+/// Loads an Ansible inventory file into an `Inventory`: parse (INI, YAML or JSON, chosen by `InventoryFormat`), add
+/// `group_vars/` and `host_vars/` beside it (`VarsDirectoryLoader`), then resolve (groups, precedence, connection
+/// settings), reporting every error as `file:line:col: message`.
 public struct InventoryLoader: Sendable {
     /// The largest inventory file read.
     public static let maximumFileSize = 64 << 20
@@ -55,27 +54,35 @@ public struct InventoryLoader: Sendable {
     ///   - defaultUser: the SSH user for hosts without `ansible_user` (see `currentUser()`).
     /// - Throws: `LoadErrors` listing every problem, each as `file:line:col: message`.
     public func load(path: String, defaultUser: String) throws -> Inventory {
-        let lowercased = path.lowercased()
-        if lowercased.hasSuffix(".yml") || lowercased.hasSuffix(".yaml") || lowercased.hasSuffix(".json") {
-            throw LoadErrors([
-                LoadError(
-                    .unsupportedFormat, "only INI inventories are supported so far (YAML is planned)", file: path)
-            ])
-        }
         let contents: [UInt8]
         do throws(LoadError) {
             contents = try Self.readFile(path)
         } catch {
             throw LoadErrors([error])
         }
-        return try load(contents: contents, path: path, defaultUser: defaultUser)
+        return try load(contents: contents, path: path, defaultUser: defaultUser, readingVarsDirectories: true)
     }
 
-    /// Parses and resolves inventory text already in memory; `path` names it in errors and locates relative paths.
+    /// Parses and resolves inventory text already in memory; `path` names it in errors, chooses the format and
+    /// locates relative paths. No `group_vars/` or `host_vars/` are read.
     /// - Throws: `LoadErrors` listing every problem.
     public func load(contents: [UInt8], path: String, defaultUser: String) throws -> Inventory {
+        try load(contents: contents, path: path, defaultUser: defaultUser, readingVarsDirectories: false)
+    }
+
+    private func load(
+        contents: [UInt8], path: String, defaultUser: String, readingVarsDirectories: Bool
+    ) throws -> Inventory {
         var errors = ErrorCollector()
-        let raw = INIInventoryParser.parse(contents, file: path, errors: &errors)
+        var raw: RawInventory
+        switch InventoryFormat(path: path, contents: contents) {
+        case .ini: raw = INIInventoryParser.parse(contents, file: path, errors: &errors)
+        case .yaml: raw = YAMLInventoryParser.parse(contents, file: path, errors: &errors)
+        case .json: raw = YAMLInventoryParser.parse(contents, file: path, json: true, errors: &errors)
+        }
+        if readingVarsDirectories {
+            VarsDirectoryLoader.load(into: &raw, directory: Self.directory(of: path), errors: &errors)
+        }
         let resolver = InventoryResolver(
             connections: ConnectionResolver(
                 defaultUser: defaultUser, homeDirectory: homeDirectory, baseDirectory: Self.directory(of: path),

@@ -4,10 +4,13 @@ import DroverModel
 /// variable precedence, `ungrouped`, connection settings, and the password rule. Format-independent, so INI,
 /// YAML and `group_vars/` sources share it.
 ///
-/// Precedence, lowest first: `all`, then every other group the host is in, ordered by depth below `all`, then
-/// `ansible_group_priority` (default 1), then name; then the host's own variables. Depth is the longest chain of
-/// `children` from `all`. A literal `ansible_password` anywhere is an error at its place, whether or not a host
-/// uses it.
+/// Precedence, lowest first, in Ansible's layers: the inventory file's group variables (`all`, then every other
+/// group the host is in, ordered by depth below `all`, then `ansible_group_priority` (default 1), then name); then
+/// `group_vars/` files in the same group order; then the host's variables in the inventory file; then its
+/// `host_vars/` files. So `group_vars/all.yml` overrides a child group's variable set in the inventory file, as in
+/// Ansible. Depth is the longest chain of `children` from `all`; only the inventory file's
+/// `ansible_group_priority` orders groups (Ansible ignores it in `group_vars/`). A literal `ansible_password`
+/// anywhere is an error at its place, whether or not a host uses it.
 struct InventoryResolver {
     /// The most group lookups resolving may make before the inventory is called too complex (adversarial input).
     static let maximumWork = 20_000_000
@@ -66,10 +69,12 @@ struct InventoryResolver {
                 work += queue.count
                 let groups = queue.sorted { rank[$0] < rank[$1] }
                 var vars: ConnectionResolver.Variables = [:]
-                for group in groups {
-                    let groupVars = raw.groups[graph.names[group]]!.vars
-                    work += groupVars.count
-                    vars.merge(groupVars) { _, later in later }
+                for layer in [\RawInventory.Group.vars, \RawInventory.Group.fileVars] {
+                    for group in groups {
+                        let groupVars = raw.groups[graph.names[group]]![keyPath: layer]
+                        work += groupVars.count
+                        vars.merge(groupVars) { _, later in later }
+                    }
                 }
                 memo[key] = (groups, vars)
             }
@@ -81,7 +86,7 @@ struct InventoryResolver {
                 return nil
             }
             let (groups, groupVars) = memo[key]!
-            let vars = groupVars.merging(rawHost.vars) { _, host in host }
+            let vars = groupVars.merging(rawHost.vars) { _, host in host }.merging(rawHost.fileVars) { _, file in file }
             switch connections.resolve(hostName: name, vars: vars) {
             case .success(let connection):
                 hosts.append(
@@ -105,11 +110,11 @@ struct InventoryResolver {
             groups.append(
                 InventoryGroup(
                     name: name, hosts: members, children: children,
-                    vars: raw.groups[name]!.vars.mapValues(\.value)))
+                    vars: Self.groupVariables(raw.groups[name]!).mapValues(\.value)))
         }
 
         var environment: String?
-        if let variable = raw.groups["all"]!.vars["drover_environment"] {
+        if let variable = Self.groupVariables(raw.groups["all"]!)["drover_environment"] {
             switch variable.value {
             case .string(let text) where !text.isEmpty: environment = text
             case .int(let number): environment = String(number)
@@ -124,11 +129,22 @@ struct InventoryResolver {
         return Inventory(hosts: hosts, groups: groups, environment: environment)
     }
 
+    /// A group's own variables: the inventory file's, overridden by its `group_vars/` files.
+    private static func groupVariables(_ group: RawInventory.Group) -> ConnectionResolver.Variables {
+        group.vars.merging(group.fileVars) { _, file in file }
+    }
+
     /// Reports every literal password in the inventory, once each, without repeating it.
     private func checkSecrets(_ raw: RawInventory, defined: [String: Int], errors: inout ErrorCollector) {
         var variables: [RawInventory.Variable] = []
-        for name in raw.groupOrder where defined[name] != nil { variables += raw.groups[name]!.vars.values }
-        for name in raw.hostOrder { variables += raw.hosts[name]!.vars.values }
+        for name in raw.groupOrder where defined[name] != nil {
+            variables += raw.groups[name]!.vars.values
+            variables += raw.groups[name]!.fileVars.values
+        }
+        for name in raw.hostOrder {
+            variables += raw.hosts[name]!.vars.values
+            variables += raw.hosts[name]!.fileVars.values
+        }
         for variable in variables where ConnectionResolver.passwordVariables.contains(variable.name) {
             guard connections.isLiteralPassword(variable.value) else { continue }
             errors.add(

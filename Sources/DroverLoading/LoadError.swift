@@ -5,9 +5,9 @@ public struct LoadError: Error, Sendable, Hashable, CustomStringConvertible {
     public enum Code: String, Sendable, Hashable, Codable {
         /// The file could not be read (missing, a directory, unreadable, too large).
         case unreadable
-        /// The file is in a format this loader does not read (a YAML inventory, for now).
+        /// The file is in a format this loader does not read as named (YAML in a `.ini` file; a plugin configuration).
         case unsupportedFormat = "unsupported_format"
-        /// A line does not follow the INI inventory grammar.
+        /// The text does not follow the format's grammar (INI, YAML).
         case syntax
         /// A line is not valid UTF-8.
         case encoding

@@ -1,10 +1,12 @@
 import DroverModel
 
-/// An inventory as written, before any Ansible semantics are applied: what a format parser (INI today; YAML and
-/// `group_vars/`/`host_vars/` directories next) produces and `InventoryResolver` turns into an `Inventory`.
+/// An inventory as written, before any Ansible semantics are applied: what a format parser (`INIInventoryParser`,
+/// `YAMLInventoryParser`) and `VarsDirectoryLoader` (`group_vars/`, `host_vars/`) produce and `InventoryResolver`
+/// turns into an `Inventory`.
 ///
 /// Everything keeps the place it came from, so the resolver's errors can name `file:line:col`. Later assignments
-/// of a variable replace earlier ones; groups and hosts keep the order in which they were first named.
+/// of a variable replace earlier ones; groups and hosts keep the order in which they were first named. Variables
+/// from the inventory file (`vars`) and from vars files (`fileVars`) are kept apart, as Ansible layers them.
 struct RawInventory {
     /// A variable assignment and where its value was written.
     struct Variable: Hashable {
@@ -32,6 +34,8 @@ struct RawInventory {
         var hostSet: Set<String> = []
         var children: [ChildReference] = []
         var vars: [String: Variable] = [:]
+        /// Variables from `group_vars/<name>` files, which override `vars`.
+        var fileVars: [String: Variable] = [:]
 
         var isDefined: Bool { isImplicit || definedAt != nil }
     }
@@ -41,6 +45,8 @@ struct RawInventory {
         /// Where the host was first named.
         var location: SourceLocation
         var vars: [String: Variable] = [:]
+        /// Variables from `host_vars/<name>` files, which override `vars`.
+        var fileVars: [String: Variable] = [:]
         /// Groups that name the host directly, in order of first mention.
         var groups: [String] = []
     }
@@ -109,5 +115,15 @@ struct RawInventory {
 
     mutating func setHostVariable(_ host: String, _ variable: Variable) {
         hosts[host]?.vars[variable.name] = variable
+    }
+
+    /// Sets a variable from a `group_vars/` file; ignored for a group the inventory never names.
+    mutating func setGroupFileVariable(_ group: String, _ variable: Variable) {
+        groups[group]?.fileVars[variable.name] = variable
+    }
+
+    /// Sets a variable from a `host_vars/` file; ignored for a host the inventory never names.
+    mutating func setHostFileVariable(_ host: String, _ variable: Variable) {
+        hosts[host]?.fileVars[variable.name] = variable
     }
 }

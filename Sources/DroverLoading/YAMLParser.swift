@@ -36,6 +36,14 @@ enum YAMLParser {
         return try converter.convert(root, depth: 0)
     }
 
+    /// Parses a JSON document (a `.json` inventory or vars file) as YAML, which it nearly is: tabs, which JSON
+    /// allows between tokens and YAML does not, are read as spaces (a tab inside a JSON string must be escaped,
+    /// so none is lost), keeping every column where it was.
+    /// - Throws: `LoadError` for the first problem.
+    static func parseJSON(_ bytes: [UInt8], file: String) throws(LoadError) -> YAMLNode? {
+        try parse(bytes.map { $0 == 0x09 ? 0x20 : $0 }, file: file)
+    }
+
     // MARK: - Screening hostile text
 
     /// Refuses nesting deeper than `maximumDepth` and aliases in key position, scanning the text once.

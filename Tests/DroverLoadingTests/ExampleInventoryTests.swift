@@ -3,7 +3,8 @@ import DroverModel
 import Foundation
 import Testing
 
-/// The example inventories shipped in Inventory/ must load, and resolve the way their comments say.
+/// The example inventories shipped in Inventory/ must load, resolve the way their comments say, and mean the same
+/// fleet in INI and in YAML.
 @Suite struct ExampleInventoryTests {
     static let directory: String = {
         var url = URL(fileURLWithPath: #filePath)
@@ -12,11 +13,12 @@ import Testing
     }()
 
     static let files: [String] = {
-        (try? FileManager.default.contentsOfDirectory(atPath: directory))?.filter { $0.hasSuffix(".ini") }.sorted() ?? []
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter { $0.hasSuffix(".ini") || $0.hasSuffix(".yml") }.sorted()
     }()
 
     @Test func thereAreExamples() {
-        #expect(Self.files == ["production.ini", "staging.ini"])
+        #expect(Self.files == ["production.ini", "production.yml", "staging.ini", "staging.yml"])
     }
 
     @Test(arguments: files)
@@ -30,15 +32,43 @@ import Testing
         }
     }
 
-    @Test func productionReachesEveryHostThroughTheBastionWithPerGroupUsers() throws {
+    @Test(arguments: ["production.ini", "production.yml"])
+    func productionReachesEveryHostThroughTheBastionWithPerGroupUsers(file: String) throws {
         let inventory = try InventoryLoader(homeDirectory: "/home/deploy")
-            .load(path: Self.directory + "/production.ini", defaultUser: "nobody")
+            .load(path: Self.directory + "/" + file, defaultUser: "nobody")
         #expect(inventory.hosts.count == 2 + 12 + 3 + 3)
         #expect(try inventory.hosts(matching: "app:&eu:!app12*").count == 11)
         let db = try #require(inventory.host(named: "db2.prod.example.com"))
         #expect(db.connection.user == "postgres")
-        #expect(db.connection.proxyJump == [ConnectionSettings.Jump(address: "bastion.prod.example.com", user: "deploy")])
+        #expect(
+            db.connection.proxyJump == [ConnectionSettings.Jump(address: "bastion.prod.example.com", user: "deploy")])
         #expect(db.groups.contains("db_replica") && db.groups.contains("db"))
         #expect(try inventory.hosts(matching: "app01*").first?.connection.user == "deploy")
+    }
+
+    @Test(arguments: ["production", "staging"])
+    func yamlAndINIDescribeTheSameFleet(environment: String) throws {
+        let loader = InventoryLoader(homeDirectory: "/home/deploy")
+        let ini = try loader.load(path: Self.directory + "/\(environment).ini", defaultUser: "nobody")
+        let yaml = try loader.load(path: Self.directory + "/\(environment).yml", defaultUser: "nobody")
+        #expect(yaml.hosts.map(\.name) == ini.hosts.map(\.name))
+        #expect(yaml.groupNames == ini.groupNames)
+        for (yamlHost, iniHost) in zip(yaml.hosts, ini.hosts) {
+            #expect(yamlHost.connection == iniHost.connection, "\(yamlHost.name)")
+            #expect(yamlHost.groups == iniHost.groups, "\(yamlHost.name)")
+            #expect(yamlHost.vars == iniHost.vars, "\(yamlHost.name)")
+        }
+        #expect(yaml == ini)
+    }
+
+    @Test(arguments: files)
+    func groupVarsBesideTheExamplesReachTheirHosts(file: String) throws {
+        let inventory = try InventoryLoader(homeDirectory: "/home/deploy")
+            .load(path: Self.directory + "/" + file, defaultUser: "nobody")
+        let app = inventory.hosts(inGroup: "app")
+        #expect(!app.isEmpty)
+        for host in app { #expect(host.vars["app_port"] == .int(8080)) }
+        let db = inventory.hosts(inGroup: "db")
+        #expect(!db.isEmpty && db.allSatisfy { $0.vars["app_port"] == nil })
     }
 }

@@ -128,15 +128,6 @@ import Testing
             try InventoryLoader().load(path: missing, defaultUser: "me")
         }
         #expect(throws: LoadErrors.self) { try InventoryLoader().load(path: Fixtures.directory, defaultUser: "me") }
-        #expect(
-            throws: LoadErrors([
-                LoadError(
-                    .unsupportedFormat, "only INI inventories are supported so far (YAML is planned)", file: "hosts.yml"
-                )
-            ])
-        ) {
-            try InventoryLoader().load(path: "hosts.yml", defaultUser: "me")
-        }
     }
 
     @Test(arguments: [("USER", "alice", "alice"), ("USER", "", "root"), ("HOME", "/x", "root")])

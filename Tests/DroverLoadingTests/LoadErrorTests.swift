@@ -53,7 +53,8 @@ import Testing
         ),
         (
             "---\nall:\n  hosts:\n",
-            "inventory.ini:1:1: this looks like a YAML inventory; only the INI format is supported so far"
+            "inventory.ini:1:1: this looks like a YAML inventory, but only files named .yml, .yaml, .json or with "
+                + "no extension are read as YAML (as in Ansible); rename the file"
         ),
         (
             "[all:vars]\ndrover_environment=\n",

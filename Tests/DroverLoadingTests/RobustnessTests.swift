@@ -66,9 +66,21 @@ import Testing
         }
     }
 
-    @Test(arguments: ["production.ini", "precedence.ini", "testbed.ini", "errors.ini"])
+    /// YAML's structure: indicators, anchors, aliases, tags, merge keys and the inventory's own keys.
+    static let yamlFragments = [
+        "\n  hosts:\n", "\n  children:\n", "\n  vars:\n", "- ", ": ", "? ", "&a ", "*a", "<<: *a\n", "!!str ",
+        "!!binary ", "{", "}", "[", "]", "|\n", ">-\n", "---\n", "...\n", "%YAML 1.1\n", "\t", "'", "\"",
+        "app[01:12]:", "web1:2222:", "ansible_password: x\n", "plugin: x\n", "all:\n  hosts:\n    - web1\n",
+        "\n    host:\n",
+    ].map { Array($0.utf8) }
+
+    @Test(arguments: [
+        "production.ini", "precedence.ini", "testbed.ini", "errors.ini", "structure.yml", "layers/hosts.yml",
+    ])
     func survivesMutationsOfValidInventories(fixture: String) throws {
         let original = Array(try Fixtures.text(fixture).utf8)
+        let isYAML = fixture.hasSuffix(".yml")
+        let fragments = isYAML ? Self.fragments + Self.yamlFragments : Self.fragments
         var random = Generator(state: UInt64(fixture.utf8.count))
         for _ in 0..<75 {
             var bytes = original
@@ -77,15 +89,94 @@ import Testing
                 switch Int.random(in: 0..<6, using: &random) {
                 case 0 where !bytes.isEmpty: bytes[position] = UInt8.random(in: 0...255, using: &random)
                 case 1: bytes.insert(Self.alphabet.randomElement(using: &random)!, at: position)
-                case 2: bytes.insert(contentsOf: Self.fragments.randomElement(using: &random)!, at: position)
+                case 2: bytes.insert(contentsOf: fragments.randomElement(using: &random)!, at: position)
                 case 3 where !bytes.isEmpty:
                     bytes.removeSubrange(position..<min(bytes.count, position + Int.random(in: 1...40, using: &random)))
                 case 4: bytes = Array(bytes[..<position])
                 default: bytes += bytes[position...]
                 }
             }
-            Self.check(bytes)
+            Self.check(bytes, path: isYAML ? "fuzz.yml" : "fuzz.ini")
         }
+    }
+
+    @Test func survivesEveryTruncationOfAYAMLInventory() throws {
+        let original = Array(try Fixtures.text("structure.yml").utf8)
+        for end in stride(from: 0, through: original.count, by: 7) {
+            Self.check(Array(original[..<end]), path: "cut.yml")
+        }
+    }
+
+    @Test func survivesRandomBytesAsYAMLAndJSON() {
+        var random = Generator(state: 7)
+        for round in 0..<150 {
+            let length = Int.random(in: 0...2000, using: &random)
+            var bytes: [UInt8] = []
+            while bytes.count < length {
+                switch Int.random(in: 0..<3, using: &random) {
+                case 0: bytes += Self.yamlFragments.randomElement(using: &random)!
+                case 1: bytes.append(Self.alphabet.randomElement(using: &random)!)
+                default: bytes.append(UInt8.random(in: 0...255, using: &random))
+                }
+            }
+            Self.check(bytes, path: round.isMultiple(of: 3) ? "fuzz.json" : "fuzz.yml")
+        }
+    }
+
+    static func adversarialYAMLInputs() -> [(String, String)] {
+        let laughs =
+            "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+            + (1...9).map { level in
+                let uses = Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ")
+                return "a\(level): &a\(level) [\(uses)]\n"
+            }.joined() + "all:\n  vars:\n    boom: *a9\n"
+        // One anchored hosts mapping reused by many groups: every use counts against the node budget.
+        let hosts = (0..<1000).map { "      h\($0): {x: 1}\n" }.joined()
+        let reusedHosts =
+            "all:\n  children:\n    g0:\n      hosts: &h\n"
+            + hosts.replacingOccurrences(of: "      h", with: "        h")
+            + (1..<2000).map { "    g\($0):\n      hosts: *h\n" }.joined()
+        let deepChildren = (0..<400).map { level in
+            String(repeating: "    ", count: level) + "g\(level):\n" + String(repeating: "    ", count: level)
+                + "  children:\n"
+        }.joined()
+        let manyGroups = "all:\n  children:\n" + (0..<12_000).map { "    g\($0):\n" }.joined()
+        let duplicateGroups = "all:\n  hosts:\n    a:\nall:\n  hosts:\n    b:\n"
+        let duplicateVars = "all:\n  vars:\n    x: 1\n    y: 2\n    x: 3\n"
+        return [
+            ("billion laughs", laughs),
+            ("a hosts mapping aliased by many groups", reusedHosts),
+            ("children nested 400 deep", deepChildren),
+            ("a flow mapping nested 100000 deep", "all: " + String(repeating: "{children: ", count: 100_000)),
+            ("12000 groups", manyGroups),
+            ("a group twice at the top", duplicateGroups),
+            ("a variable twice", duplicateVars),
+            ("an alias as a key", "all: &x {hosts: {a: }}\n*x : 1\n"),
+            ("a huge range", "all:\n  hosts:\n    h[0:999999999999]:\n    h[00000:99999]:\n"),
+            ("a recursive merge", "a: &a {<<: *a}\n"),
+            ("an undefined alias", "all:\n  hosts: *nowhere\n"),
+            ("tabs for indentation", "all:\n\thosts:\n\t\tweb1:\n"),
+            ("a binary scalar as a host", "all:\n  hosts:\n    !!binary aGVsbG8=:\n"),
+            ("a long unterminated quote", "all:\n  vars:\n    x: \"" + String(repeating: "a", count: 1 << 20)),
+        ]
+    }
+
+    @Test(.timeLimit(.minutes(1)), arguments: adversarialYAMLInputs())
+    func survivesAdversarialYAMLInventories(name: String, text: String) {
+        Self.check(Array(text.utf8), path: "evil.yml")
+    }
+
+    @Test func refusesAliasBombsAndDuplicateKeysWithCleanErrors() {
+        let inputs = Dictionary(uniqueKeysWithValues: Self.adversarialYAMLInputs())
+        #expect(loadErrors(inputs["billion laughs"]!, path: "evil.yml").first?.contains("expands to more than") == true)
+        #expect(
+            loadErrors(inputs["a group twice at the top"]!, path: "evil.yml")
+                == ["evil.yml:1:1: the key 'all' appears more than once in this mapping"])
+        #expect(
+            loadErrors(inputs["a variable twice"]!, path: "evil.yml")
+                == ["evil.yml:3:5: the key 'x' appears more than once in this mapping"])
+        let manyGroups = loadErrors(inputs["12000 groups"]!, path: "evil.yml")
+        #expect(manyGroups.first?.hasSuffix("more than 10000 groups; stopping here") == true)
     }
 
     static func adversarialInputs() -> [(String, [UInt8])] {
