@@ -154,7 +154,9 @@ public struct PlaybookValidator: Sendable {
         errors: inout ErrorCollector
     ) {
         if Self.builtins.contains(name) || Self.lookup(name, in: context.playbook.vars) != nil { return }
-        guard let hosts = context.hosts else { return }
+        // With no hosts to go by (the pattern failed, already reported), any host defining it will do.
+        let hosts = context.hosts ?? inventory.hosts
+        if context.hosts == nil, hosts.contains(where: { Self.lookup(name, in: $0.vars) != nil }) { return }
         let lacking = hosts.filter { Self.lookup(name, in: $0.vars) == nil }
         if lacking.isEmpty { return }
         if lacking.count < hosts.count {
@@ -171,12 +173,16 @@ public struct PlaybookValidator: Sendable {
         errors.add(.undefinedVariable, message, at: location)
     }
 
-    /// Builtins, playbook variables and the inventory variables every host of the stage has.
+    /// Builtins, playbook variables and the inventory variables of the stage's hosts (of every host when the stage
+    /// has none), as candidates for "did you mean".
     private func knownNames(_ context: StageContext) -> [String] {
         var names = Self.builtins + context.playbook.vars.keys.sorted()
-        if let hosts = context.hosts, let first = hosts.first {
-            names += first.vars.keys.filter { key in hosts.allSatisfy { $0.vars[key] != nil } }.sorted()
+        var seen = Set(names)
+        var inventoryNames: [String] = []
+        for host in context.hosts ?? inventory.hosts {
+            for key in host.vars.keys where seen.insert(key).inserted { inventoryNames.append(key) }
         }
+        names += inventoryNames.sorted()
         return names
     }
 
@@ -215,12 +221,19 @@ public struct PlaybookValidator: Sendable {
                 if !rendered.contains(name) { rendered.append(name) }
             }
         }
-        for name in rendered where inventory.host(named: name) == nil {
-            let shown = delegate.lookups.isEmpty ? "'\(name)'" : "\(MessageText.quoted(delegate.source)) (rendered '\(name)')"
-            var message = "delegate_to \(shown) is not a host of the inventory"
-            if let match = suggestHost(for: name) { message += "; did you mean '\(match)'?" }
-            errors.add(.unknownHost, message, at: location)
+        let unknown = rendered.filter { inventory.host(named: $0) == nil }
+        guard let first = unknown.first else { return }
+        var message: String
+        if delegate.lookups.isEmpty {
+            message = "delegate_to '\(first)' is not a host of the inventory"
+        } else {
+            var shown = unknown.prefix(3).map { "'\($0)'" }.joined(separator: ", ")
+            if unknown.count > 3 { shown += " and \(unknown.count - 3) more" }
+            message = "delegate_to \(MessageText.quoted(delegate.source)) renders to \(shown), "
+                + (unknown.count == 1 ? "which is not a host" : "which are not hosts") + " of the inventory"
         }
+        if unknown.count == 1, let match = suggestHost(for: first) { message += "; did you mean '\(match)'?" }
+        errors.add(.unknownHost, message, at: location)
     }
 
     /// `lb1.prod.example.com` for `lb1`; else the nearest name by edit distance.
