@@ -37,6 +37,20 @@ public struct LoadError: Error, Sendable, Hashable, CustomStringConvertible {
         case limitExceeded = "limit_exceeded"
         /// More errors were found than are worth listing.
         case tooManyErrors = "too_many_errors"
+        /// A `{{ }}` template is never closed or holds something other than a dotted name.
+        case invalidTemplate = "invalid_template"
+        /// A template or `when` names a variable that is not defined (for some or all of the hosts).
+        case undefinedVariable = "undefined_variable"
+        /// Keys that exclude each other are written together (two actions in one step).
+        case conflictingKeys = "conflicting_keys"
+        /// A name that must be unique (a stage's) is used twice.
+        case duplicateName = "duplicate_name"
+        /// A stage's host pattern selects no host of the inventory.
+        case noHosts = "no_hosts"
+        /// `delegate_to` names a host the inventory does not have.
+        case unknownHost = "unknown_host"
+        /// A local file a step needs (a script, an upload's source) does not exist.
+        case missingFile = "missing_file"
     }
 
     public var code: Code
