@@ -112,7 +112,7 @@ public struct InventoryLoader: Sendable {
     }
 
     /// The directory part of `path` (`envs/prod` for `envs/prod/hosts.ini`); empty for a bare file name.
-    static func directory(of path: String) -> String {
+    public static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "" }
         if slash == path.startIndex { return "/" }
         return String(path[..<slash])

@@ -5,11 +5,25 @@ import Foundation
 
 /// Loading shared by commands: bad files become exit 64 with every `file:line:col: message`.
 enum CommandSupport {
-    /// The inventory's hosts that match `limit` (Ansible patterns, `@file` allowed).
+    /// Runs `load`, turning any loading error into its messages on stderr and exit 64.
+    static func loading<T>(_ load: () throws -> T) throws -> T {
+        do {
+            return try load()
+        } catch let errors as LoadErrors {
+            Terminal.error(errors.description)
+        } catch let error as LoadError {
+            Terminal.error(error.description)
+        } catch let error as HostPatternError {
+            Terminal.error("--limit: \(error.message)")
+        }
+        throw ExitCode(64)
+    }
+
+    /// The inventory with its `group_vars/`, `host_vars/` and ssh_config applied.
     /// - Parameter sshConfig: `--ssh-config`: nil for `~/.ssh/config` if it exists, `none` for none, else a file
     ///   that must exist.
-    static func hosts(inventory: String, limit: String, sshConfig: String?) throws -> [Host] {
-        do {
+    static func inventory(_ path: String, sshConfig: String?) throws -> Inventory {
+        try loading {
             let home = InventoryLoader.environmentHome()
             let config: SSHConfig?
             switch sshConfig {
@@ -22,16 +36,22 @@ enum CommandSupport {
             case let path?:
                 config = try SSHConfig.load(path: path, homeDirectory: home)
             }
-            let loaded = try InventoryLoader(homeDirectory: home, sshConfig: config).load(
-                path: inventory, defaultUser: InventoryLoader.currentUser())
-            return try loaded.hosts(matching: HostPatternLoader.load(limit))
-        } catch let errors as LoadErrors {
-            Terminal.error(errors.description)
-        } catch let error as LoadError {
-            Terminal.error(error.description)
-        } catch let error as HostPatternError {
-            Terminal.error("--limit: \(error.message)")
+            return try InventoryLoader(homeDirectory: home, sshConfig: config).load(
+                path: path, defaultUser: InventoryLoader.currentUser())
         }
-        throw ExitCode(64)
+    }
+
+    /// The inventory's hosts that match `--limit` (Ansible patterns, `@file` allowed).
+    static func hosts(in inventory: Inventory, limit: String) throws -> [Host] {
+        try loading { try inventory.hosts(matching: HostPatternLoader.load(limit)) }
+    }
+
+    /// A playbook, loaded and checked against the inventory.
+    static func playbook(_ path: String, inventory: Inventory) throws -> Playbook {
+        try loading {
+            let loaded = try PlaybookLoader().load(path: path)
+            try PlaybookValidator(inventory: inventory).check(loaded)
+            return loaded.playbook
+        }
     }
 }

@@ -6,7 +6,7 @@ struct Drover: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "drover",
         abstract: "Maintenance-window runner for fleets of Linux hosts.",
-        subcommands: [PingCommand.self, ExecCommand.self, HostsCommand.self]
+        subcommands: [RunCommand.self, PingCommand.self, ExecCommand.self, HostsCommand.self]
     )
 }
 

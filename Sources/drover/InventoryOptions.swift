@@ -4,7 +4,7 @@ import DroverModel
 
 /// Options that choose hosts: the inventory, `--limit` and the ssh_config consulted for their settings.
 struct InventoryOptions: ParsableArguments {
-    @Option(name: .shortAndLong, help: "Ansible inventory (INI).")
+    @Option(name: .shortAndLong, help: "Ansible inventory (INI, YAML or JSON).")
     var inventory: String
 
     @Option(help: "Host pattern, Ansible style: app:&eu, app:!app3, web*.")
@@ -17,8 +17,13 @@ struct InventoryOptions: ParsableArguments {
             valueName: "path"))
     var sshConfig: String?
 
+    /// The inventory; exits 64 with file:line:col messages on bad input.
+    func load() throws -> Inventory {
+        try CommandSupport.inventory(inventory, sshConfig: sshConfig)
+    }
+
     /// The inventory's hosts matching --limit; exits 64 with file:line:col messages on bad input.
     func hosts() throws -> [Host] {
-        try CommandSupport.hosts(inventory: inventory, limit: limit, sshConfig: sshConfig)
+        try CommandSupport.hosts(in: load(), limit: limit)
     }
 }

@@ -114,9 +114,10 @@ final class RunReporter: @unchecked Sendable {
         lock.withLock { write(lines.joined(separator: "\n")) }
     }
 
-    /// Unbuffered, so a pipe or CI log sees each line as it happens.
+    /// Unbuffered, so a pipe or CI log sees each line as it happens. A closed pipe (`| head`) is not a reason to
+    /// stop the run: the lines are dropped and the rollout carries on.
     private func write(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        try? FileHandle.standardOutput.write(contentsOf: Data((text + "\n").utf8))
     }
 
     private func pad(_ text: String, _ width: Int) -> String {

@@ -13,6 +13,13 @@ enum Terminal {
 
     private static let promptLock = NSLock()
 
+    /// Asks a yes/no question on the terminal; only `y` or `yes` agree.
+    static func confirm(_ question: String) -> Bool {
+        FileHandle.standardError.write(Data((question + " [y/N] ").utf8))
+        guard let answer = readLine() else { return false }
+        return ["y", "yes"].contains(answer.trimmingCharacters(in: .whitespaces).lowercased())
+    }
+
     /// Prints to standard error.
     static func error(_ message: String) {
         FileHandle.standardError.write(Data((message + "\n").utf8))
