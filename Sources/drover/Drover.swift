@@ -6,7 +6,9 @@ struct Drover: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "drover",
         abstract: "Maintenance-window runner for fleets of Linux hosts.",
-        subcommands: [RunCommand.self, PingCommand.self, ExecCommand.self, HostsCommand.self]
+        subcommands: [
+            RunCommand.self, PlanCommand.self, ValidateCommand.self, PingCommand.self, ExecCommand.self, HostsCommand.self,
+        ]
     )
 }
 

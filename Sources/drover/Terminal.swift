@@ -25,3 +25,8 @@ enum Terminal {
         FileHandle.standardError.write(Data((message + "\n").utf8))
     }
 }
+
+/// `1 host`, `3 hosts`.
+func counted(_ count: Int, _ noun: String) -> String {
+    "\(count) \(noun)\(count == 1 ? "" : (noun.hasSuffix("ch") ? "es" : "s"))"
+}

@@ -1,0 +1,130 @@
+import ArgumentParser
+import DroverEngine
+import DroverLoading
+import DroverModel
+import Foundation
+
+/// `drover plan PLAYBOOK -i INV [--limit P] [--output json]`: what a run would do, without connecting.
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Print each stage's hosts, batches and resolved steps; connects to nothing.",
+        discussion: "The plan assumes every host succeeds: at run time failed hosts leave later stages."
+    )
+
+    @Argument(help: "The playbook file (YAML).")
+    var playbook: String
+
+    @OptionGroup var selection: InventoryOptions
+
+    @Option(help: "human or json (one object).")
+    var output: OutputFormat = .human
+
+    func run() throws {
+        let inventory = try selection.load()
+        let loaded = try CommandSupport.playbook(playbook, inventory: inventory)
+        let targets = try CommandSupport.hosts(in: inventory, limit: selection.limit)
+        let plan = RunPlan(playbook: loaded, inventory: inventory, targets: targets)
+        switch output {
+        case .human: print(PlanReport.human(plan, targets: targets.count))
+        case .json: print(PlanReport.json(plan))
+        }
+    }
+}
+
+/// Renders a `RunPlan` for people and for machines.
+enum PlanReport {
+    static func human(_ plan: RunPlan, targets: Int) -> String {
+        let playbook = plan.playbook
+        var lines: [String] = []
+        var change = "\(playbook.change.type.rawValue) change"
+        if let id = playbook.change.id { change += " \(id)" }
+        if let approver = playbook.change.approvedBy { change += ", approved by \(approver)" }
+        if let estimate = playbook.change.estimate { change += ", estimate \(DurationText.format(estimate))" }
+        lines.append("Plan: \(playbook.name)")
+        lines.append("  environment: \(plan.environment ?? "(none named: no drover_environment in all.vars)")")
+        lines.append("  change: \(change)")
+        lines.append("  targets: \(counted(targets, "host"))")
+        for stage in plan.stages {
+            let sizes = stage.batches.map(\.hosts.count)
+            lines.append("")
+            lines.append(
+                "Stage \(stage.index + 1) '\(stage.name)' — hosts: \(stage.stage.hosts) → \(counted(stage.hosts.count, "host")), "
+                    + (stage.stage.runOnce ? "run once on the first host" : "\(counted(sizes.count, "batch")) \(sizes)"))
+            lines.append("  rules: " + rules(stage.stage))
+            if stage.hosts.isEmpty { lines.append("  (no targeted host matches: the stage will be skipped)") }
+            for batch in stage.batches {
+                lines.append("  batch \(batch.index + 1) (\(batch.hosts.count)): \(RunReporter.list(batch.hosts))")
+                append(batch.beforeBatch, label: "before_batch", to: &lines)
+                append(batch.steps, label: "steps on each host (as on \(batch.hosts[0]))", to: &lines)
+                append(batch.afterBatch, label: "after_batch", to: &lines)
+            }
+            if stage.hosts.isEmpty {
+            } else if stage.rollback.isEmpty {
+                lines.append("  rollback: none defined — a halt after this stage changed hosts ends FAILED")
+            } else {
+                append(stage.rollback, label: "rollback on each changed host", to: &lines)
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func rules(_ stage: Stage) -> String {
+        var parts: [String] = []
+        parts.append("max_fail_percentage " + (stage.maxFailPercentage.map { "\(format($0))%" } ?? "none (a whole batch failing still halts)"))
+        parts.append("max_failures " + (stage.maxFailures.map(String.init) ?? "none"))
+        if let minimum = stage.minHealthy { parts.append("min_healthy \(minimum)") }
+        if stage.pauseBetweenBatches > .zero { parts.append("pause \(DurationText.format(stage.pauseBetweenBatches)) between batches") }
+        parts.append("on host failure: \(stage.onHostFailure.rawValue)")
+        return parts.joined(separator: "; ")
+    }
+
+    private static func append(_ steps: [RunPlan.PlannedStep], label: String, to lines: inout [String]) {
+        guard !steps.isEmpty else { return }
+        lines.append("    \(label):")
+        for (index, step) in steps.enumerated() {
+            var line = "      \(index + 1). \(step.action)"
+            if let delegate = step.delegateTo { line += "  [on \(delegate)]" }
+            if !step.options.isEmpty { line += "  (\(step.options.joined(separator: ", ")))" }
+            lines.append(line)
+        }
+    }
+
+    private static func format(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
+    }
+
+    static func json(_ plan: RunPlan) -> String {
+        func steps(_ steps: [RunPlan.PlannedStep]) -> [[String: Any]] {
+            steps.map {
+                ["name": $0.name, "action": $0.action, "delegate_to": $0.delegateTo ?? NSNull(), "options": $0.options]
+            }
+        }
+        let stages: [[String: Any]] = plan.stages.map { stage in
+            [
+                "stage": stage.index + 1, "name": stage.name, "pattern": stage.stage.hosts, "hosts": stage.hosts,
+                "run_once": stage.stage.runOnce,
+                "max_fail_percentage": stage.stage.maxFailPercentage ?? NSNull(),
+                "max_failures": stage.stage.maxFailures ?? NSNull(), "min_healthy": stage.stage.minHealthy ?? NSNull(),
+                "on_host_failure": stage.stage.onHostFailure.rawValue, "rollback": steps(stage.rollback),
+                "batches": stage.batches.map { batch in
+                    [
+                        "batch": batch.index + 1, "hosts": batch.hosts, "before_batch": steps(batch.beforeBatch),
+                        "steps": steps(batch.steps), "after_batch": steps(batch.afterBatch),
+                    ] as [String: Any]
+                },
+            ]
+        }
+        let object: [String: Any] = [
+            "playbook": plan.playbook.name, "environment": plan.environment ?? NSNull(),
+            "change": [
+                "type": plan.playbook.change.type.rawValue, "id": plan.playbook.change.id ?? NSNull(),
+                "approved_by": plan.playbook.change.approvedBy ?? NSNull(),
+                "estimate_ms": plan.playbook.change.estimate.map(RunEventJSON.milliseconds) ?? NSNull(),
+            ] as [String: Any],
+            "stages": stages,
+        ]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
