@@ -12,13 +12,31 @@ import Testing
         return url.path + "/Inventory"
     }()
 
-    static let files: [String] = {
+    /// Every file in Inventory/.
+    static let all: [String] = {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         return names.filter { $0.hasSuffix(".ini") || $0.hasSuffix(".yml") }.sorted()
     }()
 
+    /// The example fleets (the testbed inventory and the policy are checked on their own).
+    static let files = all.filter { $0.hasPrefix("production.") || $0.hasPrefix("staging.") }
+
     @Test func thereAreExamples() {
         #expect(Self.files == ["production.ini", "production.yml", "staging.ini", "staging.yml"])
+        #expect(Self.all.filter { !Self.files.contains($0) && $0 != "policy.yml" } == ["testbed.ini"])
+    }
+
+    @Test func testbedInventoryNamesTheTestbedHostsByRole() throws {
+        let inventory = try InventoryLoader(homeDirectory: "/root").load(
+            path: Self.directory + "/testbed.ini", defaultUser: "nobody")
+        #expect(inventory.environment == "testbed")
+        let names: [String] = (1...20).map { String(format: "host%03d", $0) }
+        let addresses: [String] = (1...20).map { "127.0.1.\($0)" }
+        #expect(inventory.hosts.map(\.name) == names)
+        #expect(inventory.hosts.map(\.connection.address) == addresses)
+        #expect(inventory.hosts(inGroup: "app").count == 16)
+        #expect(inventory.hosts(inGroup: "db").map(\.name) == ["host002", "host003"])
+        #expect(inventory.hosts.allSatisfy { $0.connection.knownHostsFiles == ["/tmp/drover-testbed/known_hosts"] })
     }
 
     @Test(arguments: files)

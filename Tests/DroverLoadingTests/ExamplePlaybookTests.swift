@@ -3,7 +3,8 @@ import DroverModel
 import Foundation
 import Testing
 
-/// The playbooks shipped in Playbooks/ must load and validate against the production inventory.
+/// The playbooks shipped in Playbooks/ must load and validate: the runbook examples against the production
+/// inventory, the testbed demo (`demo-*.yml`) against the testbed inventory.
 @Suite struct ExamplePlaybookTests {
     static let root: String = {
         var url = URL(fileURLWithPath: #filePath)
@@ -21,18 +22,24 @@ import Testing
             path: root + "/Inventory/production.ini", defaultUser: "nobody")
     }
 
+    static func testbed() throws -> Inventory {
+        try InventoryLoader(homeDirectory: "/root").load(path: root + "/Inventory/testbed.ini", defaultUser: "root")
+    }
+
     @Test func thereAreExamples() {
         #expect(
             Self.files == [
-                "app-update.yml", "backup.yml", "db-maintenance.yml", "emergency-patch.yml", "security-patches.yml",
+                "app-update.yml", "backup.yml", "db-maintenance.yml", "demo-rolling-update.yml", "emergency-patch.yml",
+                "security-patches.yml",
             ])
     }
 
     @Test(arguments: files)
-    func everyExampleLoadsAndValidatesAgainstProduction(file: String) throws {
+    func everyExampleLoadsAndValidatesAgainstItsInventory(file: String) throws {
         let loaded = try PlaybookLoader().load(path: Self.root + "/Playbooks/" + file)
         #expect(!loaded.playbook.stages.isEmpty)
-        let errors = PlaybookValidator(inventory: try Self.production()).validate(loaded)
+        let inventory = file.hasPrefix("demo-") ? try Self.testbed() : try Self.production()
+        let errors = PlaybookValidator(inventory: inventory).validate(loaded)
         #expect(errors.map(\.description) == [])
     }
 
