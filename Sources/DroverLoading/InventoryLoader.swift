@@ -89,15 +89,20 @@ public struct InventoryLoader: Sendable {
     }
 
     /// The file's bytes.
+    /// - Parameters:
+    ///   - kind: what the file holds, for messages ("inventory", "policy").
+    ///   - limit: the most bytes read before the file is refused as too large.
     /// - Throws: `LoadError` (`unreadable`) saying why not: missing, a directory, permissions, too large.
-    static func readFile(_ path: String) throws(LoadError) -> [UInt8] {
+    static func readFile(
+        _ path: String, describing kind: String = "inventory", limit: Int = maximumFileSize
+    ) throws(LoadError) -> [UInt8] {
         let descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else { throw unreadable(path, errno) }
         defer { close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { throw unreadable(path, errno) }
         if (status.st_mode & S_IFMT) == S_IFDIR {
-            throw LoadError(.unreadable, "is a directory; name the inventory file itself", file: path)
+            throw LoadError(.unreadable, "is a directory; name the \(kind) file itself", file: path)
         }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
@@ -109,9 +114,9 @@ public struct InventoryLoader: Sendable {
             }
             if count == 0 { break }
             bytes += chunk[..<count]
-            guard bytes.count <= maximumFileSize else {
+            guard bytes.count <= limit else {
                 throw LoadError(
-                    .unreadable, "is larger than \(maximumFileSize >> 20) MiB, too large for an inventory", file: path)
+                    .unreadable, "is larger than \(limit >> 20) MiB, too large for \("aeiou".contains(kind.prefix(1)) ? "an" : "a") \(kind) file", file: path)
             }
         }
         return bytes
