@@ -65,7 +65,8 @@ struct ValidateCommand: ParsableCommand {
             }
             return note
         case .policy:
-            throw LoadError(.unsupportedFormat, "POLICY-PENDING", file: file)
+            let policy = try PolicyLoader().load(path: file)
+            return "policy, environments: \(policy.environments.keys.sorted().joined(separator: ", "))"
         case .inventory:
             let loaded = try InventoryLoader().load(path: file, defaultUser: InventoryLoader.currentUser())
             return "inventory, \(counted(loaded.hosts.count, "host"))" + (loaded.environment.map { ", environment \($0)" } ?? "")

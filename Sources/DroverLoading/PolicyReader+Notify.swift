@@ -1,0 +1,189 @@
+import DroverModel
+
+/// `notify`: progress interval, targets, template overrides (SPEC section 7).
+extension PolicyReader {
+    static let notifyKeys = ["progress_every", "targets", "templates"]
+    static let targetKeys = ["webhook", "command", "events", "headers"]
+    static let eventNames = NotifyEvent.allCases.map(\.rawValue)
+    /// The shortest progress interval accepted, so a typo cannot flood a channel.
+    static let minimumProgressEvery: Duration = .seconds(60)
+
+    /// A `notify` mapping (top level, or an environment's).
+    mutating func notifySettings(_ node: YAMLNode, what: String) -> NotifySettings? {
+        guard let map = node.mapping(what, allowed: Self.notifyKeys, errors: &errors) else { return nil }
+        var settings = NotifySettings()
+        if let node = map["progress_every"], let every = node.duration("progress_every of \(what)", errors: &errors) {
+            if every < Self.minimumProgressEvery {
+                errors.add(
+                    .invalidValue,
+                    "progress_every of \(what) must be at least 1m, found \(MessageText.quoted(node.scalarText ?? ""))",
+                    at: node.location)
+            } else {
+                settings.progressEvery = every
+            }
+        }
+        if let node = map["targets"], let list = node.sequence("targets of \(what)", errors: &errors) {
+            let place = what == "notify" ? "" : " " + what.dropFirst("notify ".count)
+            settings.targets = list.enumerated().compactMap { target($1, what: "notify target \($0 + 1)\(place)") }
+        }
+        if let node = map["templates"],
+            let templates = node.mapping("templates of \(what)", allowed: Self.eventNames, errors: &errors)
+        {
+            for entry in templates.entries {
+                guard let event = NotifyEvent(rawValue: entry.key),
+                    let text = entry.value.string("the \(entry.key) template of \(what)", errors: &errors)
+                else { continue }
+                settings.templates[event] = text
+            }
+        }
+        return settings
+    }
+
+    /// One entry of `targets`: a webhook or a command, with its events.
+    mutating func target(_ node: YAMLNode, what: String) -> NotifyTarget? {
+        guard let map = node.mapping(what, allowed: Self.targetKeys, errors: &errors) else { return nil }
+        var delivery: NotifyTarget.Delivery?
+        switch (map["webhook"], map["command"]) {
+        case (let webhook?, nil):
+            let headers = map["headers"].map { self.headers($0, what: what) } ?? [:]
+            if let url = webhookURL(webhook, what: "webhook of \(what)"), let headers {
+                delivery = .webhook(url: url, headers: headers)
+            }
+        case (nil, let command?):
+            if let location = map.keyLocation("headers") {
+                errors.add(.invalidValue, "headers in \(what) go with 'webhook' only", at: location)
+            }
+            if let text = command.string("command of \(what)", errors: &errors) {
+                if text.allSatisfy(\.isWhitespace) {
+                    errors.add(.invalidValue, "command of \(what) must not be empty", at: command.location)
+                } else {
+                    delivery = .command(text)
+                }
+            }
+        case (.some, .some):
+            errors.add(
+                .invalidValue, "\(what) has both 'webhook' and 'command'; give one of them",
+                at: map.keyLocation("command") ?? map.location)
+        case (nil, nil):
+            errors.add(.missingKey, "\(what) needs 'webhook' (an http or https URL) or 'command'", at: map.location)
+        }
+        var events = Set(NotifyEvent.allCases)
+        if let node = map["events"] {
+            guard let chosen = self.events(node, what: "events of \(what)") else { return nil }
+            events = chosen
+        }
+        return delivery.map { NotifyTarget(delivery: $0, events: events) }
+    }
+
+    /// `events`: a non-empty list of event names.
+    private mutating func events(_ node: YAMLNode, what: String) -> Set<NotifyEvent>? {
+        guard let list = node.sequence(what, errors: &errors) else { return nil }
+        guard !list.isEmpty else {
+            errors.add(
+                .invalidValue, "\(what) must list at least one event; leave 'events' out to send every event",
+                at: node.location)
+            return nil
+        }
+        var events: Set<NotifyEvent> = []
+        var failed = false
+        for item in list {
+            guard let name = item.string("each entry of \(what)", errors: &errors) else {
+                failed = true
+                continue
+            }
+            if let event = NotifyEvent(rawValue: name) {
+                events.insert(event)
+            } else {
+                failed = true
+                errors.add(
+                    .invalidValue, Suggestion.unknown("event", name, in: what, known: Self.eventNames),
+                    at: item.location)
+            }
+        }
+        return failed ? nil : events
+    }
+
+    /// `headers`: header name → the name of the environment variable holding its value. A value that is not such a
+    /// name is probably the secret itself, so it is never quoted.
+    private mutating func headers(_ node: YAMLNode, what: String) -> [String: String]? {
+        guard let map = node.mapping("headers of \(what)", errors: &errors) else { return nil }
+        var headers: [String: String] = [:]
+        var failed = false
+        for entry in map.entries {
+            guard Self.isHeaderName(entry.key) else {
+                failed = true
+                errors.add(
+                    .invalidValue,
+                    "header name \(MessageText.quoted(entry.key)) in \(what) is not a valid HTTP header name",
+                    at: entry.keyLocation)
+                continue
+            }
+            guard case .scalar = entry.value.content, let variable = entry.value.scalarText,
+                Self.isEnvironmentName(variable)
+            else {
+                failed = true
+                errors.add(
+                    .literalSecret,
+                    "header \(MessageText.quoted(entry.key)) in \(what) must name the environment variable holding its value (such as HOOK_TOKEN), not the value itself",
+                    at: entry.value.location)
+                continue
+            }
+            headers[entry.key] = variable
+        }
+        return failed ? nil : headers
+    }
+
+    /// An `http`/`https` URL with a host; errors show it masked (`https://hooks.example/…`).
+    private mutating func webhookURL(_ node: YAMLNode, what: String) -> String? {
+        guard let url = node.string(what, errors: &errors) else { return nil }
+        let lowered = url.lowercased()
+        let scheme = lowered.hasPrefix("https://") ? 8 : lowered.hasPrefix("http://") ? 7 : 0
+        let host = Self.authorityHost(url.utf8.dropFirst(scheme))
+        let clean = url.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value != 0x7F }
+        if scheme > 0, !host.isEmpty, clean { return url }
+        var message = "\(what) must be an http:// or https:// URL"
+        if let masked = Self.masked(url) { message += ", found \(MessageText.quoted(masked))" }
+        errors.add(.invalidValue, message, at: node.location)
+        return nil
+    }
+
+    /// The URL cut after its host (`https://hooks.example/T000/B000` → `https://hooks.example/…`), or nil when it has
+    /// no `scheme://` (then any part of it may be a token, and none is shown).
+    static func masked(_ url: String) -> String? {
+        guard let separator = url.firstRange(of: "://") else { return nil }
+        let scheme = url[..<separator.lowerBound]
+        guard (1...16).contains(scheme.count), scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+            return nil
+        }
+        let rest = url.utf8[separator.upperBound...]
+        let host = authorityHost(rest)
+        let authorityLength = rest.prefix { !"/?#".utf8.contains($0) }.count
+        let shownHost = host.allSatisfy { $0.isASCII && !$0.isWhitespace } ? host : "…"
+        return scheme + "://" + shownHost + (rest.count > authorityLength ? "/…" : "")
+    }
+
+    /// The host (and port) of a URL's authority, without any `user:password@`.
+    private static func authorityHost(_ rest: Substring.UTF8View) -> String {
+        let authority = rest.prefix { !"/?#".utf8.contains($0) }
+        let host = authority.lastIndex(of: UInt8(ascii: "@")).map { authority[authority.index(after: $0)...] } ?? authority
+        return String(decoding: host.prefix(253), as: UTF8.self)
+    }
+
+    private static func isHeaderName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 256
+            && name.utf8.allSatisfy { byte in
+                (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || "!#$%&'*+-.^_`|~".utf8.contains(byte)
+            }
+    }
+
+    private static func isEnvironmentName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first),
+            name.utf8.count <= 256
+        else { return false }
+        return name.utf8.allSatisfy { byte in
+            (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_")
+        }
+    }
+}
