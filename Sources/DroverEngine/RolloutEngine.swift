@@ -98,8 +98,14 @@ private struct Execution {
     var decisions: [Decision] = []
     /// Hosts out of the run: failed in an earlier stage.
     var failedHosts: Set<String> = []
-    /// Hosts already rolled back or deliberately left, so the halt rollback skips them.
-    var settled: Set<String> = []
+    /// Per stage, the hosts whose change by that stage is already undone (rolled back after their own failure),
+    /// so the halt rollback skips them for that stage only: earlier stages still undo their own changes.
+    var settled: [Int: Set<String>] = [:]
+    /// Hosts a halt must not touch: failed and left as they are (`on_host_failure: leave`), or their rollback
+    /// failed — stacking older rollbacks on a half-undone host would make it worse; they need a person.
+    var leftAlone: Set<String> = []
+    /// Stages whose changes a halt kept because they define no rollback steps, for the final reason.
+    var keptChanges: [String] = []
 
     init(engine: RolloutEngine, pool: ConnectionPool) {
         self.engine = engine
@@ -176,7 +182,7 @@ private struct Execution {
                     stage: stage, stageIndex: stageIndex, stageName: name, batchIndex: batchIndex, batch: batch)
                 record.batchSizes.append(batch.count)
                 record.changedByBatch.append(results.filter(\.changed).map(\.host))
-                for result in results { absorb(result) }
+                for result in results { absorb(result, stage: stageIndex) }
                 let failed = results.filter(\.failed).map(\.host)
                 stageFailed += failed
                 stageSucceeded += results.filter { !$0.failed }.map(\.host)
@@ -211,6 +217,10 @@ private struct Execution {
             }
             records.append(record)
             let skipped = hosts.map(\.name).filter { !stageFailed.contains($0) && !stageSucceeded.contains($0) }
+            for host in skipped where halt != nil || interrupted {
+                states[host]?.state = .skipped
+                states[host]?.reason = "not reached: the run stopped before its batch in '\(name)'"
+            }
             emit(.stageFinished(stage: stageIndex, succeeded: stageSucceeded, failed: stageFailed, skipped: skipped))
             if halt != nil || interrupted { break stages }
         }
@@ -236,7 +246,12 @@ private struct Execution {
         case .successful: return "every targeted host completed"
         case .partial:
             return "\(failedHosts.count) \(failedHosts.count == 1 ? "host" : "hosts") failed within the failure budget"
-        case .rolledBack: return "halted (\(halt?.reason ?? "")); every changed host was rolled back"
+        case .rolledBack:
+            var text = "halted (\(halt?.reason ?? "")); every changed host was rolled back"
+            if !keptChanges.isEmpty {
+                text += "; kept (no rollback steps): " + keptChanges.reversed().map { "'\($0)'" }.joined(separator: ", ")
+            }
+            return text
         case .failed:
             let failedNames = states.values.filter { $0.state == .rollbackFailed }.map(\.name).sorted()
             var text = "halted (\(halt?.reason ?? "a host's rollback failed"))"
@@ -248,7 +263,7 @@ private struct Execution {
         }
     }
 
-    private mutating func absorb(_ result: HostResult) {
+    private mutating func absorb(_ result: HostResult, stage: Int) {
         var summary = states[result.host] ?? HostSummary(name: result.host, state: .skipped, steps: 0, duration: .zero)
         summary.steps += result.steps
         summary.duration += result.duration
@@ -257,12 +272,14 @@ private struct Execution {
             switch result.rollback {
             case true?:
                 summary.state = .rolledBack
-                settled.insert(result.host)
-            case false?: summary.state = .rollbackFailed
-            case nil: summary.state = .failed
+                settled[stage, default: []].insert(result.host)
+            case false?:
+                summary.state = .rollbackFailed
+                leftAlone.insert(result.host)
+            case nil:
+                summary.state = .failed
+                if result.changed { leftAlone.insert(result.host) } else { settled[stage, default: []].insert(result.host) }
             }
-            // A failed host that was left (or had nothing to roll back) is not rolled back by a halt either.
-            settled.insert(result.host)
         } else if summary.state == .skipped {
             summary.state = .ok
         }
@@ -438,21 +455,30 @@ private struct Execution {
         var unrolled = 0
         for record in records.reversed() {
             for (batchIndex, changed) in record.changedByBatch.enumerated().reversed() {
-                let group = changed.filter { !settled.contains($0) }
+                let group = changed.filter { !(settled[record.index]?.contains($0) ?? false) && !leftAlone.contains($0) }
                 guard !group.isEmpty else { continue }
-                emit(.rollbackStarted(stage: record.index, hosts: group, reason: halt.reason))
                 if record.stage.rollback.isEmpty {
+                    // A stage without rollback steps has nothing to undo (a backup, a check, an idempotent setup),
+                    // unless it is the stage that halted: its half-done change cannot be undone, so the run FAILED.
+                    guard record.index == halt.stage else {
+                        keptChanges.append(record.name)
+                        continue
+                    }
                     for name in group {
                         unrolled += 1
-                        settled.insert(name)
+                        settled[record.index, default: []].insert(name)
                         states[name]?.state = .failed
                         if states[name]?.reason == nil {
-                            states[name]?.reason = "changed by '\(record.name)', which has no rollback steps"
+                            states[name]?.reason = "changed by '\(record.name)', which halted and has no rollback steps"
                         }
-                        emit(.rollbackFinished(stage: record.index, host: name, succeeded: false, reason: "the stage defines no rollback steps"))
+                        emit(
+                            .rollbackFinished(
+                                stage: record.index, host: name, succeeded: false,
+                                reason: "the stage defines no rollback steps"))
                     }
                     continue
                 }
+                emit(.rollbackStarted(stage: record.index, hosts: group, reason: halt.reason))
                 let runner = self.runner
                 let engine = self.engine
                 let hosts = group.compactMap { engine.inventory.host(named: $0) }
@@ -474,7 +500,7 @@ private struct Execution {
                     return collected
                 }
                 for (name, failure) in outcomes.sorted(by: { $0.0 < $1.0 }) {
-                    settled.insert(name)
+                    settled[record.index, default: []].insert(name)
                     emit(.rollbackFinished(stage: record.index, host: name, succeeded: failure == nil, reason: failure))
                     if let failure {
                         failures += 1

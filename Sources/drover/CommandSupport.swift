@@ -46,10 +46,20 @@ enum CommandSupport {
         try loading { try inventory.hosts(matching: HostPatternLoader.load(limit)) }
     }
 
-    /// A playbook, loaded and checked against the inventory.
-    static func playbook(_ path: String, inventory: Inventory) throws -> Playbook {
-        try loading {
-            let loaded = try PlaybookLoader().load(path: path)
+    /// A playbook with `--extra-var` values over its `vars` (they win, as Ansible's `-e` does), checked against the
+    /// inventory.
+    static func playbook(_ path: String, inventory: Inventory, extraVars: [String] = []) throws -> Playbook {
+        var overrides: [String: InventoryValue] = [:]
+        for assignment in extraVars {
+            guard let equals = assignment.firstIndex(of: "="), Template.isName(assignment[..<equals]) else {
+                Terminal.error("--extra-var \(assignment): expected NAME=VALUE")
+                throw ExitCode(64)
+            }
+            overrides[String(assignment[..<equals])] = .string(String(assignment[assignment.index(after: equals)...]))
+        }
+        return try loading {
+            var loaded = try PlaybookLoader().load(path: path)
+            loaded.playbook.vars.merge(overrides) { _, new in new }
             try PlaybookValidator(inventory: inventory).check(loaded)
             return loaded.playbook
         }

@@ -17,12 +17,16 @@ struct PlanCommand: ParsableCommand {
 
     @OptionGroup var selection: InventoryOptions
 
+    @Option(name: [.customShort("e"), .customLong("extra-var")], help: ArgumentHelp(
+        "Set a playbook variable, over the playbook's own (repeatable).", valueName: "name=value"))
+    var extraVars: [String] = []
+
     @Option(help: "human or json (one object).")
     var output: OutputFormat = .human
 
     func run() throws {
         let inventory = try selection.load()
-        let loaded = try CommandSupport.playbook(playbook, inventory: inventory)
+        let loaded = try CommandSupport.playbook(playbook, inventory: inventory, extraVars: extraVars)
         let targets = try CommandSupport.hosts(in: inventory, limit: selection.limit)
         let plan = RunPlan(playbook: loaded, inventory: inventory, targets: targets)
         switch output {

@@ -22,6 +22,10 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var fleet: FleetOptions
 
+    @Option(name: [.customShort("e"), .customLong("extra-var")], help: ArgumentHelp(
+        "Set a playbook variable, over the playbook's own (repeatable).", valueName: "name=value"))
+    var extraVars: [String] = []
+
     @Flag(help: "Connect and run checks, but change nothing: print what each step would do.")
     var check = false
 
@@ -32,7 +36,7 @@ struct RunCommand: AsyncParsableCommand {
         // A reader that goes away (`| head`) must not kill a rollout half-way.
         signal(SIGPIPE, SIG_IGN)
         let inventory = try fleet.selection.load()
-        let loaded = try CommandSupport.playbook(playbook, inventory: inventory)
+        let loaded = try CommandSupport.playbook(playbook, inventory: inventory, extraVars: extraVars)
         let targets = try CommandSupport.hosts(in: inventory, limit: fleet.selection.limit)
         let runID = Self.newRunID()
         if !yes, !check, isatty(STDIN_FILENO) != 0, fleet.output == .human {

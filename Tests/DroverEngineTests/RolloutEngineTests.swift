@@ -126,6 +126,40 @@ import Testing
         #expect(summary.reason.contains("rollback failed on app1"))
     }
 
+    @Test func earlierStagesWithoutRollbackStepsKeepTheirChangesAndTheRunIsRolledBack() async {
+        var playbook = rollout(serial: [.count(2)], maxFailPercentage: 0)
+        playbook.stages.insert(Stage(name: Template(literal: "Backup"), hosts: "app", steps: [step("backup")]), at: 0)
+        let (summary, transport, _) = await run(playbook, apps: 4, failing: { host, command in host == "app3" && command.hasPrefix("check") })
+        #expect(summary.status == .rolledBack)
+        #expect(summary.reason.contains("kept (no rollback steps): 'Backup'"))
+        #expect(Set(transport.commands.filter { $0.command.hasPrefix("revert") }.map(\.host)) == ["app1", "app2", "app3", "app4"])
+    }
+
+    @Test func haltRollsBackStagesInReverseOrderIncludingHostsThatFailedLater() async {
+        var playbook = rollout(serial: [.count(2)], maxFailPercentage: 0)
+        playbook.stages.insert(
+            Stage(
+                name: Template(literal: "Config"), hosts: "app", steps: [step("configure {{ host.name }}")],
+                rollback: [step("unconfigure {{ host.name }}")]),
+            at: 0)
+        let (summary, transport, _) = await run(playbook, apps: 4, failing: { host, command in host == "app3" && command.hasPrefix("check") })
+        #expect(summary.status == .rolledBack)
+        let undo = transport.commands.map(\.command).filter { $0.hasPrefix("revert") || $0.hasPrefix("unconfigure") }
+        // The rollout stage first (app3 on its own failure, then app4, then app1/app2), then the config stage.
+        #expect(undo.prefix(4) == ["revert app3", "revert app4", "revert app1", "revert app2"] || undo.prefix(4) == ["revert app3", "revert app4", "revert app2", "revert app1"])
+        #expect(Set(undo.dropFirst(4)) == ["unconfigure app1", "unconfigure app2", "unconfigure app3", "unconfigure app4"])
+        #expect(undo.count == 8)
+    }
+
+    @Test func haltInAStageWithoutRollbackStepsIsFailed() async {
+        var playbook = rollout(serial: [.count(2)], maxFailPercentage: 0)
+        playbook.stages[0].rollback = []
+        let (summary, _, _) = await run(playbook, apps: 4, failing: { host, command in host == "app2" && command.hasPrefix("check") })
+        #expect(summary.status == .failed)
+        #expect(summary.reason.contains("changed hosts have no rollback steps"))
+        #expect(summary.hosts.first { $0.name == "app3" }?.state == .skipped)
+    }
+
     @Test func criticalStepHaltsTheRunAtOnce() async {
         var playbook = rollout(serial: [.count(5)], maxFailPercentage: 100)
         playbook.stages[0].steps[0].critical = true
