@@ -1,0 +1,161 @@
+import DroverTestSupport
+import Foundation
+import Testing
+
+/// `drover run`, `plan` and `validate` as a user runs them. `run` goes to the real testbed; each test works under
+/// a directory of its own in every host's private /srv/host.
+@Suite("drover run, plan and validate", .timeLimit(.minutes(3)))
+struct RunCommandTests {
+    let directory: String
+    let root = "/srv/host/cli-\(UUID().uuidString.prefix(8))"
+
+    init() throws {
+        directory = NSTemporaryDirectory() + "drover-run-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    private func drover(_ arguments: [String]) throws -> Subprocess.Result {
+        let binary =
+            ProcessInfo.processInfo.environment["DROVER_BINARY"] ?? Testbed.repositoryRoot + "/.build/debug/drover"
+        return try Subprocess.run(binary, arguments, environment: ["HOME": directory], timeout: .seconds(120))
+    }
+
+    /// A rollout of `release` over testbed hosts 1–10 in batches of 2 (20% threshold by default); the health check fails
+    /// on the hosts named in `failOn`.
+    private func playbook(failOn: [String] = [], maxFailPercentage: Int = 20) throws -> String {
+        let bad = failOn.map { "[ {{ host.name }} != \($0) ]" }.joined(separator: " && ")
+        let path = directory + "/rollout.yml"
+        try """
+        name: CLI rollout
+        change: { type: routine, estimate: 5m }
+        vars:
+          release: v2
+        stages:
+          - name: Roll out {{ release }}
+            hosts: host00[1-9]:host010
+            serial: 2
+            max_fail_percentage: \(maxFailPercentage)
+            steps:
+              - run: mkdir -p \(root) && echo {{ release }} > \(root)/release
+              - check: { command: "\(bad.isEmpty ? "true" : bad)" }
+            rollback:
+              - run: echo v1 > \(root)/release
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    private func releases() throws -> [String: String] {
+        let result = try drover([
+            "exec", "-i", Testbed.inventoryPath, "--limit", "host00[1-9]:host010", "--output", "json", "--",
+            "cat \(root)/release 2>/dev/null || echo none; rm -rf \(root)",
+        ])
+        var releases: [String: String] = [:]
+        for line in result.stdout.split(separator: "\n") {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            releases[object["host"] as! String] = (object["stdout"] as? String)?.trimmingCharacters(in: .newlines)
+        }
+        return releases
+    }
+
+    private func events(_ stdout: String) throws -> [[String: Any]] {
+        try stdout.split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+    }
+
+    @Test func successfulRunExitsZeroAndStreamsJSONEvents() throws {
+        try Testbed.ensureUp()
+        let result = try drover(["run", try playbook(), "-i", Testbed.inventoryPath, "--output", "json", "--yes"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let events = try events(result.stdout)
+        #expect(events.first?["event"] as? String == "run_started")
+        #expect(events.last?["event"] as? String == "run_finished")
+        #expect(events.last?["status"] as? String == "SUCCESSFUL")
+        #expect(events.filter { $0["event"] as? String == "batch_started" }.count == 5)
+        let finished = events.filter { $0["event"] as? String == "step_finished" }
+        #expect(finished.count == 20)
+        #expect(finished.allSatisfy { $0["status"] as? String == "ok" && $0["exit"] as? Int == 0 })
+        #expect(events.allSatisfy { ($0["time"] as? String)?.hasSuffix("Z") == true })
+        #expect(try releases().values.allSatisfy { $0 == "v2" })
+    }
+
+    @Test func oneFailureWithinTheBudgetIsPartialExitThree() throws {
+        try Testbed.ensureUp()
+        let result = try drover([
+            "run", try playbook(failOn: ["host004"], maxFailPercentage: 50), "-i", Testbed.inventoryPath, "--yes",
+        ])
+        // 1 of 2 = 50% is not more than 50%: host004 alone is rolled back and the run goes on.
+        #expect(result.status == 3, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("host004  FAILED  check: command"))
+        #expect(result.stdout.contains("PARTIAL (exit 3): 1 host failed within the failure budget"))
+        let releases = try releases()
+        #expect(releases["host004"] == "v1")
+        #expect(releases.filter { $0.value == "v2" }.count == 9)
+    }
+
+    @Test func failuresOverTheThresholdRollBackAndExitTwo() throws {
+        try Testbed.ensureUp()
+        let result = try drover(["run", try playbook(failOn: ["host005"]), "-i", Testbed.inventoryPath, "--yes"])
+        #expect(result.status == 2, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("!! HALT stage 'Roll out v2': batch 3: 1 of 2 hosts failed = 50% > max_fail_percentage 20%"))
+        #expect(result.stdout.contains("ROLLED BACK (exit 2)"))
+        let releases = try releases()
+        // Batches 1–3 were rolled back; the later hosts were never touched.
+        #expect((1...6).allSatisfy { releases[String(format: "host%03d", $0)] == "v1" }, "\(releases)")
+        #expect((7...10).allSatisfy { releases[String(format: "host%03d", $0)] == "none" }, "\(releases)")
+    }
+
+    @Test func invalidPlaybookExitsSixtyFourNamingTheLine() throws {
+        let path = directory + "/bad.yml"
+        try "name: x\nstages:\n  - name: a\n    hosts: all\n    steps:\n      - run: true\n        tiemout: 5s\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try drover(["run", path, "-i", Testbed.repositoryRoot + "/Inventory/testbed.ini", "--yes"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("\(path):7:9: unknown key 'tiemout' in a step; did you mean 'timeout'?"))
+    }
+
+    @Test func planShowsBatchesAndResolvedStepsWithoutConnecting() throws {
+        let result = try drover([
+            "plan", Testbed.repositoryRoot + "/Playbooks/demo-rolling-update.yml", "-i",
+            Testbed.repositoryRoot + "/Inventory/testbed.ini", "-e", "release=3.0.0",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("Stage 4 'Roll out 3.0.0' — hosts: app → 16 hosts, 5 batches [2, 4, 4, 4, 2]"))
+        #expect(result.stdout.contains("1. run: for h in host005 host006; do sed -i"))
+        #expect(result.stdout.contains("[on host001]"))
+        #expect(result.stdout.contains("run: /srv/host/app/demo-app.sh install 3.0.0"))
+        let json = try drover([
+            "plan", Testbed.repositoryRoot + "/Playbooks/demo-rolling-update.yml", "-i",
+            Testbed.repositoryRoot + "/Inventory/testbed.ini", "--output", "json",
+        ])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let stages = try #require(object["stages"] as? [[String: Any]])
+        let batches = try #require(stages[3]["batches"] as? [[String: Any]])
+        #expect(batches.map { ($0["hosts"] as? [String])?.count ?? 0 } == [2, 4, 4, 4, 2])
+    }
+
+    @Test func validateAcceptsEveryShippedFileAndReportsEveryErrorOfABadOne() throws {
+        let root = Testbed.repositoryRoot
+        let files = try FileManager.default.contentsOfDirectory(atPath: root + "/Playbooks")
+            .filter { $0.hasSuffix(".yml") && !$0.hasPrefix("demo-") }.map { root + "/Playbooks/" + $0 }
+        let good = try drover(["validate"] + files + [root + "/Inventory/policy.yml", "-i", root + "/Inventory/production.ini"])
+        #expect(good.status == 0, "\(good.stderr)")
+        #expect(good.stdout.contains("policy.yml: ok (policy"))
+        let path = directory + "/bad.yml"
+        try """
+        name: x
+        change: { type: normal, id: RFC-26-1 }
+        stages:
+          - name: a
+            hosts: nosuchgroup
+            serial: "150%"
+            steps:
+              - run: echo {{ relase }}
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        let bad = try drover(["validate", path])
+        #expect(bad.status == 64)
+        let lines = bad.stderr.split(separator: "\n")
+        #expect(lines.count >= 2, "\(bad.stderr)")
+        #expect(lines.allSatisfy { $0.hasPrefix(path + ":") })
+    }
+}
