@@ -65,7 +65,7 @@ enum PlanReport {
             }
             if stage.hosts.isEmpty {
             } else if stage.rollback.isEmpty {
-                lines.append("  rollback: none defined — a halt after this stage changed hosts ends FAILED")
+                lines.append("  rollback: none — a later halt keeps this stage's changes; a halt during it ends FAILED")
             } else {
                 append(stage.rollback, label: "rollback on each changed host", to: &lines)
             }
