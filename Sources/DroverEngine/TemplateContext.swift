@@ -22,9 +22,18 @@ public struct TemplateContext: Sendable {
         self.hostVars = host.vars
     }
 
-    /// The value of `name`, if any source defines it.
+    /// The value of `name`, if any source defines it; a dotted name not defined as such walks into maps
+    /// (`db.port` is `port` in the map `db`).
     public func value(_ name: String) -> InventoryValue? {
-        builtins[name] ?? playbookVars[name] ?? hostVars[name]
+        if let direct = builtins[name] ?? playbookVars[name] ?? hostVars[name] { return direct }
+        let path = name.split(separator: ".").map(String.init)
+        guard path.count > 1 else { return nil }
+        for source in [playbookVars, hostVars] {
+            var current = source[path[0]]
+            for key in path.dropFirst() { current = current?.mapValue?[key] }
+            if let current { return current }
+        }
+        return nil
     }
 
     /// The text a value becomes in a template: scalars as written, lists space-separated (so

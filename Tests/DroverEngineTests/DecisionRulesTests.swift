@@ -106,3 +106,35 @@ import Testing
                 unrolledChanges: unrolled) == status)
     }
 }
+
+@Suite struct TemplateContextTests {
+    private let context = TemplateContext(
+        runID: "r1",
+        host: DroverModel.Host(
+            name: "app1", connection: ConnectionSettings(address: "10.0.0.1", user: "u"),
+            vars: ["release": "1.0", "db": ["port": 5432], "motd": "it's; rm -rf /"]),
+        stageName: "Roll out", batchIndex: 1, batchHosts: ["app1", "app2"], playbookVars: ["release": "2.0"])
+
+    @Test func playbookVarsWinAndBuiltinsAreThere() {
+        #expect(context.render(Template("{{ release }} {{ host.address }} {{ batch.index }} {{ run.id }}")!) == "2.0 10.0.0.1 2 r1")
+    }
+
+    @Test func dottedNamesWalkIntoMaps() {
+        #expect(context.render(Template("{{ db.port }}")!) == "5432")
+        #expect(context.render(Template("{{ db.host }}")!) == nil)
+    }
+
+    @Test func commandsQuoteEveryValueAndListsWordByWord() {
+        #expect(context.renderCommand(Template("echo {{ motd }}")!) == "echo 'it'\\''s; rm -rf /'")
+        #expect(context.renderCommand(Template("lbctl drain {{ batch.hosts }}")!) == "lbctl drain app1 app2")
+    }
+
+    @Test(arguments: [
+        (Condition.truthy("release"), true), (.falsy("release"), false), (.equals("db.port", 5432), true),
+        (.equals("release", "1.0"), false), (.notEquals("host.name", "app2"), true), (.defined("nope"), false),
+        (.undefined("nope"), true),
+    ])
+    func conditionsHoldPerHost(condition: Condition, holds: Bool) {
+        #expect(context.holds(condition) == holds)
+    }
+}
