@@ -27,6 +27,15 @@ public actor ConnectionPool {
         }
     }
 
+    /// Starts connecting to `hosts` without waiting: a stage's later batches log in while earlier ones work,
+    /// so a batch starts with its sessions ready. Connecting changes nothing on a host; a host that cannot be
+    /// reached is reported when its batch asks for it.
+    public func prewarm(_ hosts: [Host]) {
+        for host in hosts where sessions[host.name] == nil {
+            sessions[host.name] = Task { [transport] in try await transport.connect(to: host) }
+        }
+    }
+
     /// Closes every session that was opened.
     public func closeAll() async {
         let opened = sessions.values

@@ -177,6 +177,8 @@ private struct Execution {
                     break
                 }
                 emit(.batchStarted(stage: stageIndex, batch: batchIndex, hosts: batch.map(\.name)))
+                // The next batch logs in while this one works, so it starts with its sessions ready.
+                if batchIndex + 1 < batches.count { await pool.prewarm(batches[batchIndex + 1]) }
                 let batchStart = clock.now
                 let (results, critical) = await runBatch(
                     stage: stage, stageIndex: stageIndex, stageName: name, batchIndex: batchIndex, batch: batch)
