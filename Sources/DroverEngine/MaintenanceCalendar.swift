@@ -126,7 +126,12 @@ public struct MaintenanceCalendar: Sendable {
     /// Whether work is allowed at `instant`, why, when that changes, and the next opening.
     public func verdict(at instant: Date) -> WindowVerdict {
         let before = instant.addingTimeInterval(-2 * 86_400)
-        let inBlackout = blackouts(from: instant, to: instant.addingTimeInterval(1)).first { $0.contains(instant) }
+        // Of the blackouts in force, name the one that lasts longest (it decides the next opening); ties go to the
+        // one listed first.
+        let order = Dictionary(policy.blackouts.enumerated().map { ($1.name, $0) }) { first, _ in first }
+        let inBlackout = blackouts(from: instant, to: instant.addingTimeInterval(40 * 86_400))
+            .filter { $0.contains(instant) }
+            .min { ($1.end, order[$0.name] ?? 0) < ($0.end, order[$1.name] ?? 0) }
         let inWindow = windows(from: instant, to: instant.addingTimeInterval(1)).first { $0.contains(instant) }
         var verdict = WindowVerdict(instant: instant, allowed: false, basis: .outsideWindows)
         if let inBlackout {
