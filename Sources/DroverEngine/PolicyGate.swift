@@ -103,7 +103,7 @@ public enum PolicyGate {
                 return outcome(
                     false, rule: "approval",
                     sentence:
-                        "REFUSED: a \(type) change\(place) needs approval, and the playbook has no "
+                        "REFUSED: a \(type) change\(place) needs approval, and the playbook's change block lacks "
                         + missing.joined(separator: " and "))
             }
         }
