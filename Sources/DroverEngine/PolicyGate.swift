@@ -110,14 +110,13 @@ public enum PolicyGate {
         guard verdict.allowed else {
             let rule: String
             switch verdict.basis {
-            case .blackout(let name): rule = "by blackout '\(name)'"
-            default: rule = "by the maintenance windows (outside every window)"
+            case .blackout(let name): rule = "REFUSED by blackout '\(name)'"
+            default: rule = "REFUSED: outside every maintenance window"
             }
             return outcome(
                 false, rule: verdict.ruleCode,
                 sentence:
-                    "REFUSED \(rule)\(place) at \(zone.describe(instant)) \(zone.identifier); "
-                    + verdict.nextOpeningText(in: zone),
+                    "\(rule)\(place) at \(zone.describe(instant)) \(zone.identifier); " + verdict.nextOpeningText(in: zone),
                 time: true)
         }
         return outcome(true, rule: verdict.ruleCode, sentence: verdict.sentence(in: zone))

@@ -13,6 +13,7 @@ final class RunReporter: @unchecked Sendable {
     private var stageNames: [Int: String] = [:]
     private var stageBatchCounts: [Int: Int] = [:]
     private let start = Date()
+    private var emergency: EmergencyOverride?
 
     init(format: OutputFormat) {
         self.format = format
@@ -31,8 +32,10 @@ final class RunReporter: @unchecked Sendable {
     private func human(_ event: RunEvent) -> String? {
         switch event {
         case .policyChecked(let check):
-            return check.allowed ? "policy: \(check.sentence)" : nil
+            if check.emergency != nil { return nil }
+            return check.allowed ? "policy: \(check.sentence)" : check.sentence
         case .emergencyOverride(let record):
+            emergency = record
             var line = "!! EMERGENCY OVERRIDE approved by \(record.approvedBy): \(record.reason)"
             if let rule = record.overrides { line += " (overrides \(rule))" }
             return line
@@ -95,9 +98,17 @@ final class RunReporter: @unchecked Sendable {
             return succeeded ? "   \(host)  rolled back" : "   \(host)  ROLLBACK FAILED  \(reason ?? "")"
         case .stageFinished:
             return nil
+        case .runFinished(let status, let reason, _) where status == .refused:
+            return "\(status.rawValue) (exit \(status.exitCode))" + (reason.hasPrefix("REFUSED") ? "" : ": \(reason)")
         case .runFinished:
             return nil
         }
+    }
+
+    /// A line of context for people (nothing in JSON output).
+    func note(_ text: String) {
+        guard format == .human else { return }
+        lock.withLock { write("policy: \(text)") }
     }
 
     /// The recap: one row per host, then the decisions and the final status.
@@ -110,6 +121,12 @@ final class RunReporter: @unchecked Sendable {
             lines.append(
                 pad(host.name, width) + "  " + pad(host.state.rawValue, 15) + "  " + pad(String(host.steps), 5) + "  "
                     + pad(DurationText.format(host.duration), 9) + "  " + (host.reason ?? ""))
+        }
+        if let emergency = lock.withLock({ emergency }) {
+            lines.append("")
+            lines.append(
+                "emergency override approved by \(emergency.approvedBy): \(emergency.reason)"
+                    + (emergency.overrides.map { " (overrode \($0))" } ?? ""))
         }
         let halts = summary.decisions.filter { $0.action != .continue || $0.rule == .overrun }
         if !halts.isEmpty {
