@@ -1,5 +1,3 @@
-public import DroverModel
-
 /// What the engine knows just before it starts a batch: passed to `RolloutEngine.Configuration.batchGate`, which
 /// may stop the run there (window fit).
 public struct BatchGateInput: Sendable, Hashable {
