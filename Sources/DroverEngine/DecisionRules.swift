@@ -83,32 +83,41 @@ public enum DecisionRules {
         return Decision(action: .continue, rule: .passed, stage: stage, batch: batch, reason: reason)
     }
 
-    /// A halt when the run has taken longer than `estimate × factor`; nil while within it or with no estimate.
+    /// The overrun verdict when the run has taken longer than `estimate × factor`; nil while within it or with no
+    /// estimate. `action` (the policy's `on_overrun`) picks the decision: `halt_and_rollback` → `.halt`, `halt` →
+    /// `.stop` (no rollback; the run ends PARTIAL), `warn` → `.continue` (recorded and shown; the run goes on).
     public static func overrun(
-        stage: Int, batch: Int?, elapsed: Duration, estimate: Duration?, factor: Double
+        stage: Int, batch: Int?, elapsed: Duration, estimate: Duration?, factor: Double,
+        action: OverrunAction = .haltAndRollback
     ) -> Decision? {
         guard let estimate, estimate > .zero else { return nil }
         let limit = estimate * factor
         guard elapsed > limit else { return nil }
+        let verdict: Decision.Action = action.rollsBack ? .halt : action.halts ? .stop : .continue
         return Decision(
-            action: .halt, rule: .overrun, stage: stage, batch: batch,
+            action: verdict, rule: .overrun, stage: stage, batch: batch,
             reason:
                 "the run has taken \(DurationText.format(elapsed)), more than its estimate "
-                + "\(DurationText.format(estimate)) × \(format(factor)) = \(DurationText.format(limit))")
+                + "\(DurationText.format(estimate)) × \(format(factor)) = \(DurationText.format(limit))"
+                + " (on_overrun: \(action.name))")
     }
 
     /// The run's status from how it ended.
     /// - Parameters:
-    ///   - halted: a decision halted the run.
+    ///   - halted: a decision halted the run (and it was rolled back).
+    ///   - stopped: a decision stopped the run without rollback (window closing, `on_overrun: halt`): PARTIAL
+    ///     unless a rollback failed.
     ///   - failedHosts: hosts that failed (rolled back or not).
     ///   - rollbackFailures: hosts whose rollback failed.
     ///   - unrolledChanges: hosts changed by a stage that defines no rollback, when the run halted.
     public static func finalStatus(
-        halted: Bool, interrupted: Bool, failedHosts: Int, rollbackFailures: Int, unrolledChanges: Int
+        halted: Bool, stopped: Bool = false, interrupted: Bool, failedHosts: Int, rollbackFailures: Int,
+        unrolledChanges: Int
     ) -> RunStatus {
         if interrupted { return .interrupted }
         if rollbackFailures > 0 { return .failed }
         if halted { return unrolledChanges > 0 ? .failed : .rolledBack }
+        if stopped { return .partial }
         return failedHosts > 0 ? .partial : .successful
     }
 

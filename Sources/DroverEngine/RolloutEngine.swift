@@ -13,18 +13,29 @@ public struct RolloutEngine: Sendable {
         public var checkOnly: Bool
         /// Estimate × this = overrun (the policy's `overrun_factor`).
         public var overrunFactor: Double
+        /// What an overrun does (the policy's `on_overrun`): halt and roll back, stop (PARTIAL), or warn once.
+        public var onOverrun: OverrunAction
         /// Where the playbook lives: `upload` and `script` paths are relative to it.
         public var baseDirectory: String
+        /// Asked before every batch, after the engine's own rules; a decision it returns is taken (`.stop` for
+        /// window fit, see `WindowFit`). Nil: no gate.
+        public var batchGate: (@Sendable (BatchGateInput) -> Decision?)?
+        /// False when the caller already emitted `run_started` (it checks the policy first, and a refused run is
+        /// a run too: `run_started`, `policy_checked`, `run_finished`).
+        public var announcesStart = true
 
         public init(
             runID: String, forks: Int = 200, checkOnly: Bool = false, overrunFactor: Double = 1.5,
-            baseDirectory: String = ""
+            onOverrun: OverrunAction = .haltAndRollback, baseDirectory: String = "",
+            batchGate: (@Sendable (BatchGateInput) -> Decision?)? = nil
         ) {
             self.runID = runID
             self.forks = max(1, forks)
             self.checkOnly = checkOnly
             self.overrunFactor = overrunFactor
+            self.onOverrun = onOverrun
             self.baseDirectory = baseDirectory
+            self.batchGate = batchGate
         }
     }
 
@@ -39,13 +50,17 @@ public struct RolloutEngine: Sendable {
     public var events: @Sendable (RunEvent) -> Void
     /// Waits between batches, for `wait` steps and retry delays (tests pass one that returns at once).
     public var sleep: @Sendable (Duration) async throws -> Void
+    /// The monotonic clock run and batch durations are measured with (tests inject a manual one).
+    public var now: @Sendable () -> ContinuousClock.Instant
 
     public init(
         playbook: Playbook, inventory: Inventory, targets: [Host], configuration: Configuration,
         transport: any HostTransport, stop: StopSignal = StopSignal(),
         events: @escaping @Sendable (RunEvent) -> Void,
-        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
     ) {
+        self.now = now
         self.playbook = playbook
         self.inventory = inventory
         self.targets = targets
@@ -92,7 +107,9 @@ private struct Execution {
     let engine: RolloutEngine
     let pool: ConnectionPool
     let runner: StepRunner
-    let clock = ContinuousClock()
+    /// This run's batch durations so far, for window fit.
+    var measured: [Duration] = []
+    var overrunWarned = false
     var records: [StageRecord] = []
     var states: [String: HostSummary] = [:]
     var decisions: [Decision] = []
@@ -127,15 +144,19 @@ private struct Execution {
     }
 
     mutating func run() async -> RunSummary {
-        let start = clock.now
+        let start = engine.now()
         let playbook = engine.playbook
-        emit(
-            .runStarted(
-                RunStarted(
-                    runID: engine.configuration.runID, playbook: playbook.name,
-                    environment: engine.inventory.environment, change: playbook.change,
-                    hostCount: engine.targets.count, check: engine.configuration.checkOnly)))
+        if engine.configuration.announcesStart {
+            emit(
+                .runStarted(
+                    RunStarted(
+                        runID: engine.configuration.runID, playbook: playbook.name,
+                        environment: engine.inventory.environment, change: playbook.change,
+                        hostCount: engine.targets.count, check: engine.configuration.checkOnly)))
+        }
         var halt: Decision?
+        /// A decision that stopped the run without rollback (window closing, `on_overrun: halt`).
+        var stopped: Decision?
         var interrupted = false
         let targetNames = Set(engine.targets.map(\.name))
 
@@ -168,20 +189,39 @@ private struct Execution {
                     halt = decision
                     break
                 }
-                if let decision = DecisionRules.overrun(
-                    stage: stageIndex, batch: batchIndex, elapsed: start.duration(to: clock.now),
-                    estimate: playbook.change.estimate, factor: engine.configuration.overrunFactor)
+                if !overrunWarned, let decision = DecisionRules.overrun(
+                    stage: stageIndex, batch: batchIndex, elapsed: start.duration(to: engine.now()),
+                    estimate: playbook.change.estimate, factor: engine.configuration.overrunFactor,
+                    action: engine.configuration.onOverrun)
                 {
                     decide(decision)
-                    halt = decision
-                    break
+                    switch decision.action {
+                    case .halt: halt = decision
+                    case .stop: stopped = decision
+                    case .continue: overrunWarned = true
+                    }
+                    if decision.action != .continue { break }
+                }
+                if let gate = engine.configuration.batchGate, let decision = gate(
+                    BatchGateInput(
+                        stage: stageIndex, batch: batchIndex, stageName: name, hosts: batch.map(\.name),
+                        measured: measured, elapsed: start.duration(to: engine.now())))
+                {
+                    decide(decision)
+                    switch decision.action {
+                    case .halt: halt = decision
+                    case .stop: stopped = decision
+                    case .continue: break
+                    }
+                    if decision.action != .continue { break }
                 }
                 emit(.batchStarted(stage: stageIndex, batch: batchIndex, hosts: batch.map(\.name)))
                 // The next batch logs in while this one works, so it starts with its sessions ready.
                 if batchIndex + 1 < batches.count { await pool.prewarm(batches[batchIndex + 1]) }
-                let batchStart = clock.now
+                let batchStart = engine.now()
                 let (results, critical) = await runBatch(
                     stage: stage, stageIndex: stageIndex, stageName: name, batchIndex: batchIndex, batch: batch)
+                measured.append(batchStart.duration(to: engine.now()))
                 record.batchSizes.append(batch.count)
                 record.changedByBatch.append(results.filter(\.changed).map(\.host))
                 for result in results { absorb(result, stage: stageIndex) }
@@ -192,7 +232,7 @@ private struct Execution {
                 emit(
                     .batchFinished(
                         stage: stageIndex, batch: batchIndex, succeeded: results.filter { !$0.failed }.map(\.host),
-                        failed: failed, duration: batchStart.duration(to: clock.now)))
+                        failed: failed, duration: batchStart.duration(to: engine.now())))
                 let decision = DecisionRules.afterBatch(
                     stage: stageIndex, batch: batchIndex, batchSize: batch.count, batchFailed: failed.count,
                     stageFailed: stageFailed.count, critical: critical, limits: .init(stage))
@@ -202,7 +242,7 @@ private struct Execution {
                     break
                 }
             }
-            if stage.runOnce, let first = batches.first?.first, halt == nil, !interrupted {
+            if stage.runOnce, let first = batches.first?.first, halt == nil, stopped == nil, !interrupted {
                 // The first host's result counts for every host of the stage.
                 let firstFailed = failedHosts.contains(first.name)
                 for host in hosts.dropFirst() {
@@ -219,12 +259,12 @@ private struct Execution {
             }
             records.append(record)
             let skipped = hosts.map(\.name).filter { !stageFailed.contains($0) && !stageSucceeded.contains($0) }
-            for host in skipped where halt != nil || interrupted {
+            for host in skipped where halt != nil || stopped != nil || interrupted {
                 states[host]?.state = .skipped
                 states[host]?.reason = "not reached: the run stopped before its batch in '\(name)'"
             }
             emit(.stageFinished(stage: stageIndex, succeeded: stageSucceeded, failed: stageFailed, skipped: skipped))
-            if halt != nil || interrupted { break stages }
+            if halt != nil || stopped != nil || interrupted { break stages }
         }
 
         var rollbackFailures = states.values.filter { $0.state == .rollbackFailed }.count
@@ -233,19 +273,28 @@ private struct Execution {
             (rollbackFailures, unrolled) = await rollBack(because: halt, failuresSoFar: rollbackFailures)
         }
         let status = DecisionRules.finalStatus(
-            halted: halt != nil, interrupted: interrupted || Task.isCancelled,
+            halted: halt != nil, stopped: stopped != nil, interrupted: interrupted || Task.isCancelled,
             failedHosts: failedHosts.count, rollbackFailures: rollbackFailures, unrolledChanges: unrolled)
-        let reason = summaryReason(status: status, halt: halt, rollbackFailures: rollbackFailures, unrolled: unrolled)
-        let duration = start.duration(to: clock.now)
+        let reason = summaryReason(
+            status: status, halt: halt, stopped: stopped, rollbackFailures: rollbackFailures, unrolled: unrolled)
+        let duration = start.duration(to: engine.now())
         emit(.runFinished(status: status, reason: reason, duration: duration))
         return RunSummary(
             runID: engine.configuration.runID, status: status, reason: reason,
-            hosts: engine.targets.compactMap { states[$0.name] }, decisions: decisions, duration: duration)
+            hosts: engine.targets.compactMap { states[$0.name] }, decisions: decisions, duration: duration,
+            stopped: stopped)
     }
 
-    private func summaryReason(status: RunStatus, halt: Decision?, rollbackFailures: Int, unrolled: Int) -> String {
+    private func summaryReason(
+        status: RunStatus, halt: Decision?, stopped: Decision?, rollbackFailures: Int, unrolled: Int
+    ) -> String {
         switch status {
         case .successful: return "every targeted host completed"
+        case .partial where stopped != nil:
+            let done = states.values.filter { $0.state != .skipped }.count
+            var text = "stopped (\(stopped!.reason)); \(done) of \(states.count) hosts done, none left half-way"
+            if !failedHosts.isEmpty { text += ", \(failedHosts.count) failed" }
+            return text
         case .partial:
             return "\(failedHosts.count) \(failedHosts.count == 1 ? "host" : "hosts") failed within the failure budget"
         case .rolledBack:

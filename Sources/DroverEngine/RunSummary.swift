@@ -10,6 +10,8 @@ public struct RunSummary: Sendable {
     public var hosts: [HostSummary]
     public var decisions: [Decision]
     public var duration: Duration
+    /// The decision that stopped the run without rollback (window closing, `on_overrun: halt`), if one did.
+    public var stopped: Decision? = nil
 }
 
 /// One host's part in a run.

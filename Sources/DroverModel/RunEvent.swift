@@ -1,6 +1,12 @@
 /// Everything that happens in a run, as one typed stream: the live view, `--output json`, the journal and the
 /// notifiers all consume it. Each event is a fact with the numbers behind it; none needs another to be read.
 public enum RunEvent: Sendable, Hashable {
+    /// The policy's verdict, checked before connecting (allowed or refused).
+    case policyChecked(PolicyCheck)
+    /// The run goes ahead as an approved emergency, overriding windows and blackouts.
+    case emergencyOverride(EmergencyOverride)
+    /// `--wait-for-window`: the run sleeps until `opensAt` (seconds since 1970 UTC) and then checks again.
+    case waitingForWindow(opensAt: Int, window: String?)
     case runStarted(RunStarted)
     case stageStarted(stage: Int, name: String, hosts: [String], batchSizes: [Int])
     case batchStarted(stage: Int, batch: Int, hosts: [String])
@@ -19,6 +25,9 @@ public enum RunEvent: Sendable, Hashable {
     /// The event's name in JSON output and the journal.
     public var name: String {
         switch self {
+        case .policyChecked: return "policy_checked"
+        case .emergencyOverride: return "emergency_override"
+        case .waitingForWindow: return "waiting_for_window"
         case .runStarted: return "run_started"
         case .stageStarted: return "stage_started"
         case .batchStarted: return "batch_started"
@@ -130,6 +139,9 @@ public struct Decision: Sendable, Hashable, Codable {
         case `continue`
         /// Stop starting work, then roll back.
         case halt
+        /// Stop starting work and leave every host as it is (the window is closing, or `on_overrun: halt`): the
+        /// run ends PARTIAL and can be resumed.
+        case stop
     }
 
     public enum Rule: String, Sendable, Hashable, Codable {
@@ -139,6 +151,8 @@ public struct Decision: Sendable, Hashable, Codable {
         case critical
         case minHealthy = "min_healthy"
         case overrun
+        /// The next batch could not finish before the window closes.
+        case windowClosing = "window_closing"
         case interrupted
         case passed
     }

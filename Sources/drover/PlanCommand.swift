@@ -24,14 +24,37 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "human or json (one object).")
     var output: OutputFormat = .human
 
+    @OptionGroup var policyOptions: PolicyOptions
+
+    @Option(help: "The planned start, ISO 8601, for the policy verdict (default: now).", transform: InstantText.parse)
+    var at: Date?
+
     func run() throws {
         let inventory = try selection.load()
         let loaded = try CommandSupport.playbook(playbook, inventory: inventory, extraVars: extraVars)
         let targets = try CommandSupport.hosts(in: inventory, limit: selection.limit)
         let plan = RunPlan(playbook: loaded, inventory: inventory, targets: targets)
+        let (policy, source) = try policyOptions.load(inventoryPath: selection.inventory)
+        let gate = PolicyGate.decide(
+            policy: policy, environment: inventory.environment, change: loaded.change, emergency: nil, at: at ?? Date())
         switch output {
-        case .human: print(PlanReport.human(plan, targets: targets.count))
-        case .json: print(PlanReport.json(plan))
+        case .human:
+            var text = PlanReport.human(plan, targets: targets.count)
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            // The verdict goes with the run's facts, after `targets:`.
+            var policyLines = ["  policy: \(gate.check.sentence)"]
+            if policy == nil { policyLines.append("  (\(source))") }
+            if let closesAt = gate.closesAt, let estimate = loaded.change.estimate {
+                let remaining = closesAt.timeIntervalSince(gate.verdict.instant)
+                if Double(estimate.components.seconds) > remaining {
+                    policyLines.append(
+                        "  the estimate \(DurationText.format(estimate)) does not fit before the window closes: "
+                            + "batches that cannot finish in time will not start (PARTIAL)")
+                }
+            }
+            text = (lines.prefix(4) + policyLines.map { Substring($0) } + lines.dropFirst(4)).joined(separator: "\n")
+            print(text)
+        case .json: print(PlanReport.json(plan, policy: gate.check, source: source))
         }
     }
 }
@@ -98,7 +121,7 @@ enum PlanReport {
         value == value.rounded() ? String(Int(value)) : String(value)
     }
 
-    static func json(_ plan: RunPlan) -> String {
+    static func json(_ plan: RunPlan, policy: PolicyCheck? = nil, source: String? = nil) -> String {
         func steps(_ steps: [RunPlan.PlannedStep]) -> [[String: Any]] {
             steps.map {
                 ["name": $0.name, "action": $0.action, "delegate_to": $0.delegateTo ?? NSNull(), "options": $0.options]
@@ -127,6 +150,11 @@ enum PlanReport {
                 "estimate_ms": plan.playbook.change.estimate.map(RunEventJSON.milliseconds) ?? NSNull(),
             ] as [String: Any],
             "stages": stages,
+            "policy": policy.map { check -> [String: Any] in
+                var object = RunEventJSON.fields(.policyChecked(check))
+                object["source"] = source ?? NSNull()
+                return object
+            } ?? NSNull(),
         ]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)

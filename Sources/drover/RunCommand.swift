@@ -12,7 +12,10 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Run a playbook across the fleet in batches; halt and roll back when the rules say so.",
         discussion: """
             Exit status: 0 SUCCESSFUL, 1 FAILED (a rollback failed or none was defined), 2 ROLLED BACK,
-            3 PARTIAL (failed hosts within the budget), 5 INTERRUPTED, 64 invalid input.
+            3 PARTIAL (failed hosts within the budget, or stopped at window end), 4 REFUSED (the policy forbade
+            the run: window, blackout, missing approval), 5 INTERRUPTED, 64 invalid input.
+            The policy (--policy, default policy.yml beside the inventory) is checked before connecting; no batch
+            starts unless it can finish before the window closes.
             Ctrl-C once: start nothing new and let in-flight steps finish; twice: abort them.
             """
     )
@@ -32,6 +35,37 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Do not ask for confirmation.")
     var yes = false
 
+    @OptionGroup var policyOptions: PolicyOptions
+
+    @Flag(help: "An approved emergency: may run in blackouts and outside windows where the policy allows it.")
+    var emergency = false
+
+    @Option(help: "Why the emergency cannot wait (with --emergency; recorded).")
+    var reason: String?
+
+    @Option(name: .customLong("approved-by"), help: "Who approved the emergency (with --emergency; recorded).")
+    var approvedBy: String?
+
+    @Flag(help: "When the policy refuses the run for its time, wait for the next opening instead of exiting 4.")
+    var waitForWindow = false
+
+    @Option(help: "With --wait-for-window: the longest wait (e.g. 12h); a later opening exits 4.", transform: parseDuration)
+    var maxWait: Duration = .seconds(12 * 3600)
+
+    /// For tests: judge the policy as if the run started at this instant; the clock then runs on in real time.
+    @Option(help: .hidden, transform: InstantText.parse)
+    var now: Date?
+
+    func validate() throws {
+        if emergency {
+            guard let reason, !reason.trimmingCharacters(in: .whitespaces).isEmpty,
+                let approvedBy, !approvedBy.trimmingCharacters(in: .whitespaces).isEmpty
+            else { throw ValidationError("--emergency needs --reason TEXT and --approved-by NAME") }
+        } else if reason != nil || approvedBy != nil {
+            throw ValidationError("--reason and --approved-by go with --emergency")
+        }
+    }
+
     func run() async throws {
         // A reader that goes away (`| head`) must not kill a rollout half-way.
         signal(SIGPIPE, SIG_IGN)
@@ -39,6 +73,60 @@ struct RunCommand: AsyncParsableCommand {
         let loaded = try CommandSupport.playbook(playbook, inventory: inventory, extraVars: extraVars)
         let targets = try CommandSupport.hosts(in: inventory, limit: fleet.selection.limit)
         let runID = Self.newRunID()
+        let reporter = RunReporter(format: fleet.output)
+        reporter.handle(
+            .runStarted(
+                RunStarted(
+                    runID: runID, playbook: loaded.name, environment: inventory.environment, change: loaded.change,
+                    hostCount: targets.count, check: check)))
+
+        // The policy, before connecting to anything.
+        let (policy, source) = try policyOptions.load(inventoryPath: fleet.selection.inventory)
+        let started = Date()
+        let base = now ?? started
+        let wallClock: @Sendable () -> Date = { base.addingTimeInterval(Date().timeIntervalSince(started)) }
+        let request = emergency ? PolicyGate.Emergency(reason: reason!, approvedBy: approvedBy!) : nil
+        func decide() -> PolicyGate.Outcome {
+            PolicyGate.decide(
+                policy: policy, environment: inventory.environment, change: loaded.change, emergency: request,
+                at: wallClock())
+        }
+        var gate = decide()
+        if policy == nil { reporter.note(source) }
+        if !gate.allowed, waitForWindow, gate.refusedForTime {
+            if let opening = gate.verdict.nextOpening,
+                opening.timeIntervalSince(wallClock()) <= Double(maxWait.components.seconds)
+            {
+                reporter.handle(.waitingForWindow(opensAt: PolicyGate.seconds(opening), window: gate.verdict.nextWindow))
+                while wallClock() < opening {
+                    let seconds = min(60, max(1, opening.timeIntervalSince(wallClock())))
+                    try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+                }
+                gate = decide()
+            } else {
+                gate.check.sentence += "; that is further away than --max-wait \(DurationText.format(maxWait))"
+            }
+        }
+        reporter.handle(.policyChecked(gate.check))
+        guard gate.allowed else {
+            reporter.handle(.runFinished(status: .refused, reason: gate.check.sentence, duration: .zero))
+            throw ExitCode(RunStatus.refused.exitCode)
+        }
+        if let record = gate.check.emergency { reporter.handle(.emergencyOverride(record)) }
+        let environmentPolicy = gate.environmentPolicy
+        let batchGate: (@Sendable (BatchGateInput) -> Decision?)?
+        if let closesAt = gate.closesAt {
+            let planned = RunPlan(playbook: loaded, inventory: inventory, targets: targets).stages
+                .map(\.batches.count).reduce(0, +)
+            let perBatch = loaded.change.estimate.map { $0 / max(1, planned) }
+            let closing = gate.closing
+            batchGate = { input in
+                WindowFit.decision(input, now: wallClock(), closesAt: closesAt, closing: closing, firstBatchEstimate: perBatch)
+            }
+        } else {
+            batchGate = nil
+        }
+
         if !yes, !check, isatty(STDIN_FILENO) != 0, fleet.output == .human {
             let environment = inventory.environment.map { " in \($0)" } ?? ""
             guard Terminal.confirm("Run '\(loaded.name)' on \(targets.count) hosts\(environment)?") else {
@@ -46,13 +134,16 @@ struct RunCommand: AsyncParsableCommand {
                 throw ExitCode(64)
             }
         }
-        let reporter = RunReporter(format: fleet.output)
         let stop = StopSignal()
+        var configuration = RolloutEngine.Configuration(
+            runID: runID, forks: fleet.forks, checkOnly: check,
+            overrunFactor: environmentPolicy?.overrunFactor ?? EnvironmentPolicy.defaultOverrunFactor,
+            onOverrun: environmentPolicy?.onOverrun ?? .haltAndRollback,
+            baseDirectory: InventoryLoader.directory(of: playbook), batchGate: batchGate)
+        configuration.announcesStart = false
         let engine = RolloutEngine(
             playbook: loaded, inventory: inventory, targets: targets,
-            configuration: .init(
-                runID: runID, forks: fleet.forks, checkOnly: check,
-                baseDirectory: InventoryLoader.directory(of: playbook)),
+            configuration: configuration,
             transport: fleet.transport(), stop: stop, events: reporter.handle)
         let task = Task { await engine.run() }
         let interrupts = InterruptHandler { level in

@@ -14,6 +14,17 @@ enum RunEventJSON {
 
     static func fields(_ event: RunEvent) -> [String: Any] {
         switch event {
+        case .policyChecked(let check):
+            return [
+                "environment": check.environment ?? NSNull(), "allowed": check.allowed, "rule": check.rule,
+                "sentence": check.sentence, "closes_at": check.closesAt.map(instant) ?? NSNull(),
+                "next_opening": check.nextOpening.map(instant) ?? NSNull(),
+                "emergency": check.emergency.map(emergency) ?? NSNull(),
+            ]
+        case .emergencyOverride(let record):
+            return emergency(record)
+        case .waitingForWindow(let opensAt, let window):
+            return ["opens_at": instant(opensAt), "window": window ?? NSNull()]
         case .runStarted(let run):
             return [
                 "run_id": run.runID, "playbook": run.playbook, "environment": run.environment ?? NSNull(),
@@ -67,6 +78,17 @@ enum RunEventJSON {
                 "duration_ms": milliseconds(duration),
             ]
         }
+    }
+
+    static func emergency(_ record: EmergencyOverride) -> [String: Any] {
+        ["reason": record.reason, "approved_by": record.approvedBy, "overrides": record.overrides ?? NSNull()]
+    }
+
+    /// Seconds since 1970 as ISO 8601 UTC (`2026-11-22T02:00:00Z`).
+    static func instant(_ seconds: Int) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: Date(timeIntervalSince1970: Double(seconds)))
     }
 
     private static func reference(_ ref: StepRef) -> [String: Any] {

@@ -13,6 +13,7 @@ final class RunReporter: @unchecked Sendable {
     private var stageNames: [Int: String] = [:]
     private var stageBatchCounts: [Int: Int] = [:]
     private let start = Date()
+    private var emergency: EmergencyOverride?
 
     init(format: OutputFormat) {
         self.format = format
@@ -30,6 +31,17 @@ final class RunReporter: @unchecked Sendable {
 
     private func human(_ event: RunEvent) -> String? {
         switch event {
+        case .policyChecked(let check):
+            if check.emergency != nil { return nil }
+            return check.allowed ? "policy: \(check.sentence)" : check.sentence
+        case .emergencyOverride(let record):
+            emergency = record
+            var line = "!! EMERGENCY OVERRIDE approved by \(record.approvedBy): \(record.reason)"
+            if let rule = record.overrides { line += " (overrides \(rule))" }
+            return line
+        case .waitingForWindow(let opensAt, let window):
+            let name = window.map { "window '\($0)'" } ?? "the next opening"
+            return "waiting for \(name): opens \(RunEventJSON.instant(opensAt))"
         case .runStarted(let run):
             var line = "drover run \(run.runID): \(run.playbook)"
             var facts: [String] = []
@@ -71,10 +83,14 @@ final class RunReporter: @unchecked Sendable {
             return line + " in \(DurationText.format(duration))"
         case .decision(let decision):
             switch decision.action {
-            case .continue: return nil
+            case .continue:
+                return decision.rule == .overrun ? "!! WARNING (on_overrun: warn): \(decision.reason)" : nil
             case .halt:
                 let stage = stageNames[decision.stage].map { " '\($0)'" } ?? ""
                 return "!! HALT stage\(stage): \(decision.reason)"
+            case .stop:
+                let stage = stageNames[decision.stage].map { " '\($0)'" } ?? ""
+                return "!! STOP stage\(stage): \(decision.reason); hosts are left as they are"
             }
         case .rollbackStarted(let stage, let hosts, _):
             return "<< rolling back \(hosts.count) host\(hosts.count == 1 ? "" : "s") of '\(stageNames[stage] ?? "")': \(Self.list(hosts))"
@@ -82,9 +98,17 @@ final class RunReporter: @unchecked Sendable {
             return succeeded ? "   \(host)  rolled back" : "   \(host)  ROLLBACK FAILED  \(reason ?? "")"
         case .stageFinished:
             return nil
+        case .runFinished(let status, let reason, _) where status == .refused:
+            return "\(status.rawValue) (exit \(status.exitCode))" + (reason.hasPrefix("REFUSED") ? "" : ": \(reason)")
         case .runFinished:
             return nil
         }
+    }
+
+    /// A line of context for people (nothing in JSON output).
+    func note(_ text: String) {
+        guard format == .human else { return }
+        lock.withLock { write("policy: \(text)") }
     }
 
     /// The recap: one row per host, then the decisions and the final status.
@@ -98,10 +122,16 @@ final class RunReporter: @unchecked Sendable {
                 pad(host.name, width) + "  " + pad(host.state.rawValue, 15) + "  " + pad(String(host.steps), 5) + "  "
                     + pad(DurationText.format(host.duration), 9) + "  " + (host.reason ?? ""))
         }
-        let halts = summary.decisions.filter { $0.action == .halt }
+        if let emergency = lock.withLock({ emergency }) {
+            lines.append("")
+            lines.append(
+                "emergency override approved by \(emergency.approvedBy): \(emergency.reason)"
+                    + (emergency.overrides.map { " (overrode \($0))" } ?? ""))
+        }
+        let halts = summary.decisions.filter { $0.action != .continue || $0.rule == .overrun }
         if !halts.isEmpty {
             lines.append("")
-            for decision in halts { lines.append("decision: halt — \(decision.reason)") }
+            for decision in halts { lines.append("decision: \(decision.action.rawValue) — \(decision.reason)") }
         }
         var counts: [HostSummary.State: Int] = [:]
         for host in summary.hosts { counts[host.state, default: 0] += 1 }
@@ -111,6 +141,11 @@ final class RunReporter: @unchecked Sendable {
         lines.append("\(summary.hosts.count) hosts: \(tally.joined(separator: ", ")) in \(DurationText.format(summary.duration))")
         lines.append("\(summary.status.rawValue) (exit \(summary.status.exitCode)): \(summary.reason)")
         if summary.status == .interrupted { lines.append("continue with: drover resume \(summary.runID)") }
+        if summary.stopped != nil {
+            let left = summary.hosts.filter { $0.state == .skipped }.map(\.name)
+            lines.append("resume in the next window: drover resume \(summary.runID)")
+            if !left.isEmpty { lines.append("not yet done: \(Self.list(left))") }
+        }
         lock.withLock { write(lines.joined(separator: "\n")) }
     }
 
