@@ -102,6 +102,8 @@ private struct Execution {
         var steps = 0
         var duration: Duration = .zero
         var rollback: Bool?  // nil: not attempted; true: rolled back; false: rollback failed
+        /// The operator stopped the run before this host's remaining steps: not failed, resumable.
+        var interrupted = false
     }
 
     let engine: RolloutEngine
@@ -226,13 +228,19 @@ private struct Execution {
                 record.changedByBatch.append(results.filter(\.changed).map(\.host))
                 for result in results { absorb(result, stage: stageIndex) }
                 let failed = results.filter(\.failed).map(\.host)
+                let succeeded = results.filter { !$0.failed && !$0.interrupted && $0.steps > 0 }.map(\.host)
                 stageFailed += failed
-                stageSucceeded += results.filter { !$0.failed }.map(\.host)
+                stageSucceeded += succeeded
                 failedHosts.formUnion(failed)
                 emit(
                     .batchFinished(
-                        stage: stageIndex, batch: batchIndex, succeeded: results.filter { !$0.failed }.map(\.host),
-                        failed: failed, duration: batchStart.duration(to: engine.now())))
+                        stage: stageIndex, batch: batchIndex, succeeded: succeeded, failed: failed,
+                        duration: batchStart.duration(to: engine.now())))
+                if engine.stop.isStopping || Task.isCancelled {
+                    // Stopped by the operator: no verdict on a batch cut short.
+                    interrupted = true
+                    break
+                }
                 let decision = DecisionRules.afterBatch(
                     stage: stageIndex, batch: batchIndex, batchSize: batch.count, batchFailed: failed.count,
                     stageFailed: stageFailed.count, critical: critical, limits: .init(stage))
@@ -259,7 +267,7 @@ private struct Execution {
             }
             records.append(record)
             let skipped = hosts.map(\.name).filter { !stageFailed.contains($0) && !stageSucceeded.contains($0) }
-            for host in skipped where halt != nil || stopped != nil || interrupted {
+            for host in skipped where (halt != nil || stopped != nil || interrupted) && states[host]?.state != .interrupted {
                 states[host]?.state = .skipped
                 states[host]?.reason = "not reached: the run stopped before its batch in '\(name)'"
             }
@@ -331,7 +339,10 @@ private struct Execution {
                 summary.state = .failed
                 if result.changed { leftAlone.insert(result.host) } else { settled[stage, default: []].insert(result.host) }
             }
-        } else if summary.state == .skipped {
+        } else if result.interrupted {
+            summary.state = .interrupted
+            summary.reason = result.reason
+        } else if summary.state == .skipped, result.steps > 0 {
             summary.state = .ok
         }
         states[result.host] = summary
@@ -437,12 +448,21 @@ private struct Execution {
     ) async -> HostResult {
         var result = HostResult(host: host.name)
         for (index, step) in stage.steps.enumerated() {
-            if engine.stop.isStopping || Task.isCancelled || critical.first != nil {
-                // Nothing new starts; a host stopped half-way counts as failed so it is rolled back.
+            if critical.first != nil {
+                // A critical failure elsewhere halts the run: a host stopped half-way counts as failed so it is
+                // rolled back.
                 if result.changed || index > 0 {
                     result.failed = true
                     result.reason = "stopped before '\(step.name)' (the run is halting)"
                     result.failedStep = step.name
+                }
+                return result
+            }
+            if engine.stop.isStopping || Task.isCancelled {
+                // The operator stopped the run: the host keeps what it has done, to be resumed.
+                if index > 0 {
+                    result.interrupted = true
+                    result.reason = "interrupted before '\(step.name)'"
                 }
                 return result
             }

@@ -27,6 +27,8 @@ public struct HostSummary: Sendable, Hashable {
         case rollbackFailed = "rollback_failed"
         /// Never reached: the run halted or stopped first, or no stage targets it.
         case skipped
+        /// Stopped by the operator part-way through its steps; `resume` continues it.
+        case interrupted
     }
 
     public var name: String

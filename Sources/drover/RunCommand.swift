@@ -69,6 +69,12 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         // A reader that goes away (`| head`) must not kill a rollout half-way.
         signal(SIGPIPE, SIG_IGN)
+        // A parent may hand us SIGINT/SIGTERM blocked (some process launchers do); Ctrl-C must still work.
+        var interruptSignals = sigset_t()
+        sigemptyset(&interruptSignals)
+        sigaddset(&interruptSignals, SIGINT)
+        sigaddset(&interruptSignals, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &interruptSignals, nil)
         let inventory = try fleet.selection.load()
         let loaded = try CommandSupport.playbook(playbook, inventory: inventory, extraVars: extraVars)
         let targets = try CommandSupport.hosts(in: inventory, limit: fleet.selection.limit)

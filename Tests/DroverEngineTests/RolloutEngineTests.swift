@@ -215,6 +215,25 @@ import Testing
         #expect(Set(transport.commands.filter { $0.command == "verify" }.map(\.host)) == ["app1", "app3", "app4"])
     }
 
+    @Test func stopRequestFinishesInFlightStepsAndEndsInterruptedWithoutRollback() async {
+        let playbook = rollout(serial: [.count(2)], maxFailPercentage: 0)
+        let transport = ScriptedTransport { _ in .answers { _ in CommandResult(exitStatus: 0) } }
+        let inventory = inventory(apps: 6)
+        let stop = StopSignal()
+        let engine = RolloutEngine(
+            playbook: playbook, inventory: inventory, targets: inventory.hosts,
+            configuration: .init(runID: "r1", forks: 1), transport: transport, stop: stop,
+            events: { event in
+                if case .stepStarted(let ref) = event, ref.host == "app1", ref.step == 0 { stop.escalate() }
+            }, sleep: { _ in })
+        let summary = await engine.run()
+        #expect(summary.status == .interrupted)
+        #expect(summary.hosts.first { $0.name == "app1" }?.state == .interrupted)
+        #expect(summary.hosts.first { $0.name == "app3" }?.state == .skipped)
+        // app1's started step finished; nothing else ran, and nothing was rolled back.
+        #expect(transport.commands.map(\.command) == ["deploy app1"])
+    }
+
     @Test func checkModeRunsChecksAndChangesNothing() async {
         var playbook = rollout(serial: [])
         playbook.stages[0].steps.append(Step(action: .check(.command(Template("test -f /ok")!))))
