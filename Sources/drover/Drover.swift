@@ -8,6 +8,7 @@ struct Drover: AsyncParsableCommand {
         abstract: "Maintenance-window runner for fleets of Linux hosts.",
         subcommands: [
             RunCommand.self, PlanCommand.self, ValidateCommand.self, PingCommand.self, ExecCommand.self, HostsCommand.self,
+            NotifyTestCommand.self,
         ]
     )
 }

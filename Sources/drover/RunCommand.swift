@@ -13,6 +13,8 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
             Exit status: 0 SUCCESSFUL, 1 FAILED (a rollback failed or none was defined), 2 ROLLED BACK,
             3 PARTIAL (failed hosts within the budget), 5 INTERRUPTED, 64 invalid input.
+            Notices go to the notify targets of the policy (--policy, else policy.yml beside the inventory) or of
+            the playbook; a notice that cannot be delivered is shown and never stops the run.
             Ctrl-C once: start nothing new and let in-flight steps finish; twice: abort them.
             """
     )
@@ -27,6 +29,12 @@ struct RunCommand: AsyncParsableCommand {
 
     @Flag(help: "Do not ask for confirmation.")
     var yes = false
+
+    @Option(help: ArgumentHelp("The maintenance policy (default: policy.yml beside the inventory, if any).", valueName: "file"))
+    var policy: String?
+
+    @Flag(name: .customLong("no-notify"), help: "Send no notices to the policy's or playbook's notify targets.")
+    var noNotify = false
 
     func run() async throws {
         // A reader that goes away (`| head`) must not kill a rollout half-way.
@@ -43,13 +51,23 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         let reporter = RunReporter(format: fleet.output)
+        let (notify, zone) = try RunNotifications.settings(
+            policyPath: RunNotifications.policyPath(option: policy, inventory: fleet.selection.inventory),
+            environment: inventory.environment, playbook: loaded)
+        let notifier = try RunNotifications.notifier(
+            settings: noNotify ? nil : notify, zone: zone, runID: runID, playbook: loaded,
+            environment: inventory.environment, hostCount: targets.count, report: reporter.handle)
         let stop = StopSignal()
         let engine = RolloutEngine(
             playbook: loaded, inventory: inventory, targets: targets,
             configuration: .init(
                 runID: runID, forks: fleet.forks, checkOnly: check,
                 baseDirectory: InventoryLoader.directory(of: playbook)),
-            transport: fleet.transport(), stop: stop, events: reporter.handle)
+            transport: fleet.transport(), stop: stop,
+            events: { event in
+                reporter.handle(event)
+                notifier?.handle(event)
+            })
         let task = Task { await engine.run() }
         let interrupts = InterruptHandler { level in
             switch level {
@@ -65,6 +83,7 @@ struct RunCommand: AsyncParsableCommand {
         interrupts.install(on: stop)
         let summary = await task.value
         interrupts.uninstall()
+        await notifier?.finish()
         reporter.recap(summary)
         if summary.status != .successful { throw ExitCode(summary.status.exitCode) }
     }
