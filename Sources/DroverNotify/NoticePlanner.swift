@@ -72,7 +72,8 @@ public struct NoticePlanner: Sendable {
             stageBatches = sizes.count
             stageBatchesDone = 0
             stageHostsDone = []
-            largestBatch = max(largestBatch, sizes.max() ?? 0)
+            // The impact of the stage under way: a read-only checks stage may take every host at once.
+            largestBatch = sizes.max() ?? 0
             if !impactGiven, facts.hostCount > 0, largestBatch > 0 {
                 facts.impact =
                     largestBatch >= facts.hostCount

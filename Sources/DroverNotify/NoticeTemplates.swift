@@ -71,7 +71,7 @@ public struct NoticeTemplates: Sendable {
             {{#any_rollback_failed}}Rollback failed on: {{rollback_failed_hosts_list}}
             {{/any_rollback_failed}}{{#any_rolled_back}}Rolled back: {{rolled_back_hosts_list}}
             {{/any_rolled_back}}Duration: {{elapsed}} (started {{started_at_local}}, ended {{time_local}})
-            Hosts may be left part-way: the on-call engineer is looking into it.
+            Hosts may be left part-way and need attention before the service is back to normal.
             """,
         .refused: """
             {{title}}: {{playbook}}{{#change_id}} ({{change_id}}){{/change_id}}
