@@ -60,7 +60,7 @@ extension PolicyReader {
             }
             return text
         } catch {
-            errors.add(.unreadable, "\(what): \(MessageText.quoted(path)) \(error.message)", at: fileNode.location)
+            errors.add(.unreadable, "\(what): \(MessageText.quoted(file)): \(error.message)", at: fileNode.location)
             return nil
         }
     }

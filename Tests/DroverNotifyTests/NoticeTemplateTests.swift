@@ -67,7 +67,7 @@ import Testing
         try "environments: { production: {} }\nnotify:\n  templates:\n    started: { file: nowhere.mustache }\n"
             .write(toFile: policy, atomically: true, encoding: .utf8)
         let error = #expect(throws: LoadErrors.self) { try PolicyLoader().load(path: policy) }
-        #expect(error?.description.contains("\(policy):4:22: the started template of notify: '\(directory)/nowhere.mustache' cannot read the file") == true, "\(String(describing: error))")
+        #expect(error?.description.contains("\(policy):4:22: the started template of notify: 'nowhere.mustache': cannot read the file: No such file or directory") == true, "\(String(describing: error))")
     }
 
     @Test func invalidMustacheIsReportedForItsEvent() {
