@@ -36,8 +36,9 @@ public struct CommandSender: NoticeSender {
         let input = notice.json + Data([0x0A])
         let arguments = Array(words.dropFirst())
         let event = notice.event.rawValue
+        // Own threads, not Dispatch's pool: each send blocks up to its timeout, and a starved pool would stretch it.
         let result = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
+            Thread.detachNewThread {
                 continuation.resume(
                     returning: Self.run(path, arguments, input: input, event: event, timeout: timeout, shown: program))
             }
@@ -73,7 +74,7 @@ public struct CommandSender: NoticeSender {
         let errTail = Tail()
         for (pipe, tail) in [(stdout, outTail), (stderr, errTail)] {
             readers.enter()
-            DispatchQueue.global().async {
+            Thread.detachNewThread {
                 let handle = pipe.fileHandleForReading
                 while true {
                     let chunk = handle.availableData
@@ -83,7 +84,7 @@ public struct CommandSender: NoticeSender {
                 readers.leave()
             }
         }
-        DispatchQueue.global().async {
+        Thread.detachNewThread {
             let handle = stdin.fileHandleForWriting
             try? handle.write(contentsOf: input)
             try? handle.close()

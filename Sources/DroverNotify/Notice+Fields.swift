@@ -100,9 +100,10 @@ extension Notice {
         return formatter.string(from: date)
     }
 
-    /// `45s`, `12m`, `1h 5m`, `2h`: whole seconds under a minute, else whole minutes; notices are read by people.
+    /// `300ms`, `45s`, `12m`, `1h 5m`, `2h`: milliseconds under a second, whole seconds under a minute, else whole minutes; notices are read by people.
     public static func spoken(_ duration: Duration) -> String {
         let seconds = max(0, duration.components.seconds)
+        if seconds == 0 { return "\(max(0, duration.components.attoseconds / 1_000_000_000_000_000))ms" }
         if seconds < 60 { return "\(seconds)s" }
         let minutes = seconds / 60
         if minutes < 60 { return "\(minutes)m" }

@@ -95,24 +95,26 @@ public final class Notifier<C: Clock<Duration>>: @unchecked Sendable {
         }
         ticker?.cancel()
         for route in routes { route.queue.close() }
-        let allDone = await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                for worker in workers { await worker.value }
-                return true
-            }
-            group.addTask { [delivery] in
-                try? await Task.sleep(for: delivery.drainTimeout)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
+        // Not a task group: its scope would wait for the workers even after the bound.
+        let race = FirstOf()
+        let waiter = Task {
+            for worker in workers { await worker.value }
+            race.finish(true)
         }
+        let timer = Task { [delivery] in
+            try? await Task.sleep(for: delivery.drainTimeout)
+            race.finish(false)
+        }
+        let allDone = await race.value()
+        timer.cancel()
+        _ = waiter
         guard !allDone else { return }
         let waited = Notice.spoken(delivery.drainTimeout)
         for (route, worker) in zip(routes, workers) {
+            // Abandon before cancelling, so the cancelled send is not reported a second time.
+            let left = route.queue.abandon()
             worker.cancel()
-            for notice in route.queue.abandon() {
+            for notice in left {
                 report(.notification(
                     event: notice.event, target: route.sender.shown, delivered: false,
                     error: "not sent: the run ended and \(waited) passed waiting for the target"))
@@ -248,5 +250,33 @@ final class NoticeQueue: @unchecked Sendable {
         }
         waiter?.resume(returning: nil)
         return left
+    }
+}
+
+/// The first of several results, awaited once.
+private final class FirstOf: @unchecked Sendable {
+    private let lock = NSLock()
+    private var result: Bool?
+    private var continuation: CheckedContinuation<Bool, Never>?
+
+    func finish(_ value: Bool) {
+        let continuation: CheckedContinuation<Bool, Never>? = lock.withLock {
+            guard result == nil else { return nil }
+            result = value
+            defer { self.continuation = nil }
+            return self.continuation
+        }
+        continuation?.resume(returning: value)
+    }
+
+    func value() async -> Bool {
+        await withCheckedContinuation { continuation in
+            let ready: Bool? = lock.withLock {
+                if let result { return result }
+                self.continuation = continuation
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
     }
 }
