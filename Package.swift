@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", exact: "2.1.1"),
     ],
     targets: [
         .systemLibrary(
@@ -25,11 +26,16 @@ let package = Package(
         ),
         .target(name: "DroverEngine", dependencies: ["DroverModel"]),
         .target(name: "DroverSSH", dependencies: ["CLibSSH2", "DroverModel", "DroverEngine"]),
+        .target(
+            name: "DroverNotify",
+            dependencies: ["DroverModel", .product(name: "Mustache", package: "swift-mustache")],
+            exclude: ["README.md"]
+        ),
         .target(name: "DroverTestSupport", dependencies: ["DroverModel", "DroverEngine"]),
         .executableTarget(
             name: "drover",
             dependencies: [
-                "DroverModel", "DroverLoading", "DroverEngine", "DroverSSH",
+                "DroverModel", "DroverLoading", "DroverEngine", "DroverSSH", "DroverNotify",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -41,6 +47,9 @@ let package = Package(
             dependencies: ["DroverSSH", "DroverLoading", "DroverTestSupport"]
         ),
         .testTarget(name: "DroverCLITests", dependencies: ["DroverTestSupport"]),
+        .testTarget(
+            name: "DroverNotifyTests", dependencies: ["DroverNotify", "DroverLoading", "DroverTestSupport"],
+            exclude: ["Golden"]),
     ]
 )
 

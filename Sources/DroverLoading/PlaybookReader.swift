@@ -48,8 +48,7 @@ struct PlaybookReader {
                 varSites[entry.key] = entry.keyLocation
             }
         }
-        // notify: accepted and kept as written; read it into `NotifySettings` here once the policy defines it.
-        let notify = top["notify"]
+        let notify = top["notify"].flatMap { readNotify($0) }
 
         var stages: [Stage] = []
         var stageSites: [PlaybookSourceMap.StageSites] = []
@@ -73,9 +72,20 @@ struct PlaybookReader {
             }
         }
         guard let name else { return nil }
-        let playbook = Playbook(name: name, change: change, vars: vars, stages: stages, path: file)
+        let playbook = Playbook(name: name, change: change, vars: vars, stages: stages, path: file, notify: notify)
         let sourceMap = PlaybookSourceMap(root: top.location, vars: varSites, stages: stageSites)
-        return LoadedPlaybook(playbook: playbook, sourceMap: sourceMap, notifyNode: notify)
+        return LoadedPlaybook(playbook: playbook, sourceMap: sourceMap)
+    }
+
+    // MARK: - Notify
+
+    /// `notify:` read exactly as the policy's (SPEC section 7); template files are taken from the playbook's directory.
+    private mutating func readNotify(_ node: YAMLNode) -> NotifySettings? {
+        var reader = PolicyReader(timeZones: .system)
+        reader.baseDirectory = InventoryLoader.directory(of: file)
+        let settings = reader.notifySettings(node, what: "notify")
+        for error in reader.errors.errors { errors.add(error) }
+        return settings
     }
 
     // MARK: - Change

@@ -44,6 +44,7 @@ public struct PolicyLoader: Sendable {
             throw LoadErrors([error])
         }
         var reader = PolicyReader(timeZones: timeZones)
+        reader.baseDirectory = InventoryLoader.directory(of: path)
         guard let root else {
             throw LoadErrors([
                 LoadError(.missingKey, "the policy file is empty; it needs 'environments'", file: path)

@@ -7,6 +7,8 @@ extension PolicyReader {
     static let eventNames = NotifyEvent.allCases.map(\.rawValue)
     /// The shortest progress interval accepted, so a typo cannot flood a channel.
     static let minimumProgressEvery: Duration = .seconds(60)
+    /// The largest notice template file read.
+    static let maximumTemplateSize = 64 << 10
 
     /// A `notify` mapping (top level, or an environment's).
     mutating func notifySettings(_ node: YAMLNode, what: String) -> NotifySettings? {
@@ -31,12 +33,36 @@ extension PolicyReader {
         {
             for entry in templates.entries {
                 guard let event = NotifyEvent(rawValue: entry.key),
-                    let text = entry.value.string("the \(entry.key) template of \(what)", errors: &errors)
+                    let text = template(entry.value, what: "the \(entry.key) template of \(what)")
                 else { continue }
                 settings.templates[event] = text
             }
         }
         return settings
+    }
+
+    /// One entry of `templates`: Mustache text written inline, or `{ file: PATH }` naming a file read now (a relative
+    /// path is taken from the directory of the file being read, so templates live beside the policy or playbook).
+    mutating func template(_ node: YAMLNode, what: String) -> String? {
+        guard case .mapping = node.content else { return node.string(what, errors: &errors) }
+        guard let map = node.mapping(what, allowed: ["file"], errors: &errors) else { return nil }
+        guard let fileNode = map["file"] else {
+            errors.add(.missingKey, "\(what) needs 'file' (a Mustache file) or the template text itself", at: node.location)
+            return nil
+        }
+        guard let file = fileNode.string("file of \(what)", errors: &errors) else { return nil }
+        let path = file.hasPrefix("/") || baseDirectory.isEmpty ? file : baseDirectory + "/" + file
+        do throws(LoadError) {
+            let bytes = try InventoryLoader.readFile(path, limit: Self.maximumTemplateSize, kind: "a notice template")
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                errors.add(.invalidValue, "\(what): \(MessageText.quoted(file)) is not UTF-8 text", at: fileNode.location)
+                return nil
+            }
+            return text
+        } catch {
+            errors.add(.unreadable, "\(what): \(MessageText.quoted(file)): \(error.message)", at: fileNode.location)
+            return nil
+        }
     }
 
     /// One entry of `targets`: a webhook or a command, with its events.
@@ -150,23 +176,12 @@ extension PolicyReader {
     /// The URL cut after its host (`https://hooks.example/T000/B000` → `https://hooks.example/…`), or nil when it has
     /// no `scheme://` (then any part of it may be a token, and none is shown).
     static func masked(_ url: String) -> String? {
-        guard let separator = url.firstRange(of: "://") else { return nil }
-        let scheme = url[..<separator.lowerBound]
-        guard (1...16).contains(scheme.count), scheme.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
-            return nil
-        }
-        let rest = url.utf8[separator.upperBound...]
-        let host = authorityHost(rest)
-        let authorityLength = rest.prefix { !"/?#".utf8.contains($0) }.count
-        let shownHost = host.allSatisfy { $0.isASCII && !$0.isWhitespace } ? host : "…"
-        return scheme + "://" + shownHost + (rest.count > authorityLength ? "/…" : "")
+        SecretMask.maskedURL(url)
     }
 
     /// The host (and port) of a URL's authority, without any `user:password@`.
     private static func authorityHost(_ rest: Substring.UTF8View) -> String {
-        let authority = rest.prefix { !"/?#".utf8.contains($0) }
-        let host = authority.lastIndex(of: UInt8(ascii: "@")).map { authority[authority.index(after: $0)...] } ?? authority
-        return String(decoding: host.prefix(253), as: UTF8.self)
+        SecretMask.urlHost(rest)
     }
 
     private static func isHeaderName(_ name: String) -> Bool {

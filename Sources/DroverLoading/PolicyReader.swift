@@ -12,6 +12,9 @@ struct PolicyReader {
     private var knownZones: [String: Bool] = [:]
     /// The zone for rules without their own.
     var defaultZone = "UTC"
+    /// The directory of the file being read, where `templates: { EVENT: { file: PATH } }` paths start ("" for the
+    /// current directory).
+    var baseDirectory = ""
 
     static let topKeys = ["timezone", "environments", "notify"]
     static let environmentKeys = ["windows", "blackouts", "change_types", "overrun_factor", "on_overrun", "notify"]

@@ -11,16 +11,19 @@ public struct Playbook: Sendable, Hashable, Codable {
     /// The file the playbook was read from, as the user named it (relative paths in steps are taken from its
     /// directory).
     public var path: String
+    /// The playbook's own `notify:`; when present it replaces the policy's for runs of this playbook.
+    public var notify: NotifySettings?
 
     public init(
         name: String, change: ChangeInfo = ChangeInfo(), vars: [String: InventoryValue] = [:], stages: [Stage],
-        path: String = ""
+        path: String = "", notify: NotifySettings? = nil
     ) {
         self.name = name
         self.change = change
         self.vars = vars
         self.stages = stages
         self.path = path
+        self.notify = notify
     }
 }
 

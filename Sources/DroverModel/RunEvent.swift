@@ -21,6 +21,9 @@ public enum RunEvent: Sendable, Hashable {
     case rollbackFinished(stage: Int, host: String, succeeded: Bool, reason: String?)
     case stageFinished(stage: Int, succeeded: [String], failed: [String], skipped: [String])
     case runFinished(status: RunStatus, reason: String, duration: Duration)
+    /// A notice to stakeholders was sent, or given up on. `target` is shown masked (`https://hooks.example/…`, a
+    /// command's program); `error` says why it was not delivered. Never fatal to the run.
+    case notification(event: NotifyEvent, target: String, delivered: Bool, error: String?)
 
     /// The event's name in JSON output and the journal.
     public var name: String {
@@ -40,6 +43,7 @@ public enum RunEvent: Sendable, Hashable {
         case .rollbackFinished: return "rollback_finished"
         case .stageFinished: return "stage_finished"
         case .runFinished: return "run_finished"
+        case .notification: return "notification"
         }
     }
 }

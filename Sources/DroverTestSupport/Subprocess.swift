@@ -50,6 +50,25 @@ public struct Subprocess: Sendable {
     }
 }
 
+extension Subprocess {
+    /// `run` for async tests: the blocking wait happens on a thread of its own, so a test waiting for a child never
+    /// holds one of Swift's few cooperative threads (on a 2-core machine, two blocked tests would stall every other
+    /// async test's timers and tasks).
+    public static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:],
+        timeout: Duration = .seconds(300)
+    ) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(
+                    with: Swift.Result {
+                        try Subprocess.run(executable, arguments, environment: environment, timeout: timeout) as Result
+                    })
+            }
+        }
+    }
+}
+
 private final class LockedData: @unchecked Sendable {
     private let lock = NSLock()
     private var data = Data()

@@ -7,7 +7,8 @@ struct Drover: AsyncParsableCommand {
         commandName: "drover",
         abstract: "Maintenance-window runner for fleets of Linux hosts.",
         subcommands: [
-            RunCommand.self, PlanCommand.self, ValidateCommand.self, WindowCommand.self, CalendarCommand.self, PingCommand.self, ExecCommand.self, HostsCommand.self,
+            RunCommand.self, PlanCommand.self, ValidateCommand.self, WindowCommand.self, CalendarCommand.self,
+            PingCommand.self, ExecCommand.self, HostsCommand.self, NotifyTestCommand.self,
         ]
     )
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import DroverEngine
 import DroverLoading
 import DroverModel
+import DroverNotify
 import DroverSSH
 import Foundation
 
@@ -15,7 +16,8 @@ struct RunCommand: AsyncParsableCommand {
             3 PARTIAL (failed hosts within the budget, or stopped at window end), 4 REFUSED (the policy forbade
             the run: window, blackout, missing approval), 5 INTERRUPTED, 64 invalid input.
             The policy (--policy, default policy.yml beside the inventory) is checked before connecting; no batch
-            starts unless it can finish before the window closes.
+            starts unless it can finish before the window closes. Notices go to the notify targets of the policy or
+            of the playbook; a notice that cannot be delivered is shown and never stops the run.
             Ctrl-C once: start nothing new and let in-flight steps finish; twice: abort them.
             """
     )
@@ -36,6 +38,9 @@ struct RunCommand: AsyncParsableCommand {
     var yes = false
 
     @OptionGroup var policyOptions: PolicyOptions
+
+    @Flag(name: .customLong("no-notify"), help: "Send no notices to the policy's or playbook's notify targets.")
+    var noNotify = false
 
     @Flag(help: "An approved emergency: may run in blackouts and outside windows where the policy allows it.")
     var emergency = false
@@ -80,11 +85,11 @@ struct RunCommand: AsyncParsableCommand {
         let targets = try CommandSupport.hosts(in: inventory, limit: fleet.selection.limit)
         let runID = Self.newRunID()
         let reporter = RunReporter(format: fleet.output)
-        reporter.handle(
-            .runStarted(
-                RunStarted(
-                    runID: runID, playbook: loaded.name, environment: inventory.environment, change: loaded.change,
-                    hostCount: targets.count, check: check)))
+        let startEvent = RunEvent.runStarted(
+            RunStarted(
+                runID: runID, playbook: loaded.name, environment: inventory.environment, change: loaded.change,
+                hostCount: targets.count, check: check))
+        reporter.handle(startEvent)
 
         // The policy, before connecting to anything.
         let (policy, source) = try policyOptions.load(inventoryPath: fleet.selection.inventory)
@@ -114,10 +119,19 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         reporter.handle(.policyChecked(gate.check))
+        let notifier = try RunNotifications.notifier(
+            settings: noNotify || check ? nil : RunNotifications.settings(
+                policy: policy, environment: inventory.environment, playbook: loaded),
+            zone: RunNotifications.zone(of: policy), runID: runID, playbook: loaded,
+            environment: inventory.environment, hostCount: targets.count,
+            window: gate.closesAt.map { NoticeWindow(name: Self.windowName(gate.verdict), end: $0) }, report: reporter.handle)
         guard gate.allowed else {
+            notifier?.refused(reason: gate.check.sentence)
+            await notifier?.finish()
             reporter.handle(.runFinished(status: .refused, reason: gate.check.sentence, duration: .zero))
             throw ExitCode(RunStatus.refused.exitCode)
         }
+        notifier?.handle(startEvent)
         if let record = gate.check.emergency { reporter.handle(.emergencyOverride(record)) }
         let environmentPolicy = gate.environmentPolicy
         let batchGate: (@Sendable (BatchGateInput) -> Decision?)?
@@ -150,7 +164,11 @@ struct RunCommand: AsyncParsableCommand {
         let engine = RolloutEngine(
             playbook: loaded, inventory: inventory, targets: targets,
             configuration: configuration,
-            transport: fleet.transport(), stop: stop, events: reporter.handle)
+            transport: fleet.transport(), stop: stop,
+            events: { event in
+                reporter.handle(event)
+                notifier?.handle(event)
+            })
         let task = Task { await engine.run() }
         let interrupts = InterruptHandler { level in
             switch level {
@@ -166,8 +184,15 @@ struct RunCommand: AsyncParsableCommand {
         interrupts.install(on: stop)
         let summary = await task.value
         interrupts.uninstall()
+        await notifier?.finish()
         reporter.recap(summary)
         if summary.status != .successful { throw ExitCode(summary.status.exitCode) }
+    }
+
+    /// The window a run is inside, for notices ("Primary"); nil outside windows or without restrictions.
+    static func windowName(_ verdict: WindowVerdict) -> String? {
+        if case .window(let name) = verdict.basis { return name }
+        return nil
     }
 
     /// `20261123-021500-7f3a`: sortable, readable, unique enough for one controller.

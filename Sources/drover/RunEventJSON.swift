@@ -77,6 +77,8 @@ enum RunEventJSON {
                 "status": status.rawValue, "exit_code": Int(status.exitCode), "reason": reason,
                 "duration_ms": milliseconds(duration),
             ]
+        case .notification(let notice, let target, let delivered, let error):
+            return ["notice": notice.rawValue, "target": target, "delivered": delivered, "error": error ?? NSNull()]
         }
     }
 

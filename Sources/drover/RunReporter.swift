@@ -102,6 +102,10 @@ final class RunReporter: @unchecked Sendable {
             return "\(status.rawValue) (exit \(status.exitCode))" + (reason.hasPrefix("REFUSED") ? "" : ": \(reason)")
         case .runFinished:
             return nil
+        case .notification(let notice, let target, let delivered, let error):
+            // Only trouble is worth a line: a delivered notice is the normal case.
+            if delivered { return nil }
+            return "   notice '\(notice.rawValue)' to \(target) not delivered: \(error ?? "unknown error")"
         }
     }
 

@@ -7,22 +7,22 @@ import Testing
 struct CLITests {
     init() throws { try Testbed.ensureUp() }
 
-    private func drover(_ arguments: String...) throws -> Subprocess.Result {
+    private func drover(_ arguments: String...) async throws -> Subprocess.Result {
         let binary = ProcessInfo.processInfo.environment["DROVER_BINARY"]
             ?? Testbed.repositoryRoot + "/.build/debug/drover"
-        return try Subprocess.run(binary, arguments, timeout: .seconds(90))
+        return try await Subprocess.run(binary, arguments, timeout: .seconds(90))
     }
 
-    @Test func pingReachesEveryHostOfTheInventory() throws {
-        let result = try drover("ping", "-i", Testbed.inventoryPath, "--limit", "host00[1-9]:host010", "--connect-timeout", "30s")
+    @Test func pingReachesEveryHostOfTheInventory() async throws {
+        let result = try await drover("ping", "-i", Testbed.inventoryPath, "--limit", "host00[1-9]:host010", "--connect-timeout", "30s")
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.filter { $0.contains("  OK  ") }.count == 10)
         #expect(lines.last?.hasPrefix("10 hosts: 10 ok in ") == true)
     }
 
-    @Test func execPrintsOneJSONObjectPerHost() throws {
-        let result = try drover(
+    @Test func execPrintsOneJSONObjectPerHost() async throws {
+        let result = try await drover(
             "exec", "-i", Testbed.inventoryPath, "--limit", "host01*", "--output", "json", "--connect-timeout", "30s", "--",
             "cat /srv/host/name")
         #expect(result.status == 0, "\(result.stderr)")
@@ -39,8 +39,8 @@ struct CLITests {
         }
     }
 
-    @Test func execExitsNonZeroAndShowsOutputWhenAHostFails() throws {
-        let result = try drover(
+    @Test func execExitsNonZeroAndShowsOutputWhenAHostFails() async throws {
+        let result = try await drover(
             "exec", "-i", Testbed.inventoryPath, "--limit", "host001:host002", "--connect-timeout", "30s", "--",
             "test $(hostname) = host001 || { echo broken >&2; exit 5; }")
         #expect(result.status == 1)
@@ -50,7 +50,7 @@ struct CLITests {
         #expect(result.stdout.contains("2 hosts: 1 ok, 1 failed in "))
     }
 
-    @Test func pingNamesAnUnreachableHostAndExitsNonZero() throws {
+    @Test func pingNamesAnUnreachableHostAndExitsNonZero() async throws {
         let directory = NSTemporaryDirectory() + "drover-cli-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let inventory = directory + "/inventory.ini"
@@ -63,27 +63,27 @@ struct CLITests {
             ansible_ssh_private_key_file=\(Testbed.clientKeyPath)
             ansible_ssh_common_args='-o UserKnownHostsFile=\(Testbed.knownHostsPath)'
             """.write(toFile: inventory, atomically: true, encoding: .utf8)
-        let result = try drover("ping", "-i", inventory, "--connect-timeout", "3s")
+        let result = try await drover("ping", "-i", inventory, "--connect-timeout", "3s")
         #expect(result.status == 1)
         #expect(result.stdout.contains("host001  OK"))
         #expect(result.stdout.contains("ghost    UNREACHABLE"))
         #expect(result.stdout.contains("connection refused on 127.0.250.250:22"))
     }
 
-    @Test func badInputExits64WithFileLineAndColumn() throws {
+    @Test func badInputExits64WithFileLineAndColumn() async throws {
         let directory = NSTemporaryDirectory() + "drover-cli-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let inventory = directory + "/broken.ini"
         try "[web]\napp[05:01].example\n".write(toFile: inventory, atomically: true, encoding: .utf8)
-        let result = try drover("ping", "-i", inventory)
+        let result = try await drover("ping", "-i", inventory)
         #expect(result.status == 64)
         #expect(result.stderr.contains("\(inventory):2:"))
 
-        let noCommand = try drover("exec", "-i", Testbed.inventoryPath)
+        let noCommand = try await drover("exec", "-i", Testbed.inventoryPath)
         #expect(noCommand.status == 64)
         #expect(noCommand.stderr.contains("Missing expected argument '-- <command> ...'"))
 
-        let badTimeout = try drover("exec", "-i", Testbed.inventoryPath, "--timeout", "soon", "--", "true")
+        let badTimeout = try await drover("exec", "-i", Testbed.inventoryPath, "--timeout", "soon", "--", "true")
         #expect(badTimeout.status == 64)
         #expect(badTimeout.stderr.contains("'soon' is not a duration"))
     }

@@ -32,16 +32,16 @@ struct HostsCommandTests {
         """.write(toFile: inventory, atomically: true, encoding: .utf8)
     }
 
-    private func drover(_ arguments: String...) throws -> Subprocess.Result {
+    private func drover(_ arguments: String...) async throws -> Subprocess.Result {
         let binary =
             ProcessInfo.processInfo.environment["DROVER_BINARY"]
             ?? Testbed.repositoryRoot + "/.build/debug/drover"
-        return try Subprocess.run(
+        return try await Subprocess.run(
             binary, arguments, environment: ["HOME": home, "USER": "operator"], timeout: .seconds(30))
     }
 
-    @Test func listsResolvedHostsWithSSHConfigAppliedAndSecretsMasked() throws {
-        let result = try drover("hosts", "-i", inventory)
+    @Test func listsResolvedHostsWithSSHConfigAppliedAndSecretsMasked() async throws {
+        let result = try await drover("hosts", "-i", inventory)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(
             result.stdout == """
@@ -84,8 +84,8 @@ struct HostsCommandTests {
         #expect(!result.stdout.contains("BECOME_PW"))
     }
 
-    @Test func printsOneJSONObjectPerHostWithStableFields() throws {
-        let result = try drover("hosts", "-i", inventory, "--output", "json", "--limit", "web1")
+    @Test func printsOneJSONObjectPerHostWithStableFields() async throws {
+        let result = try await drover("hosts", "-i", inventory, "--output", "json", "--limit", "web1")
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.count == 1)
@@ -112,38 +112,38 @@ struct HostsCommandTests {
         #expect(!result.stdout.contains("t0ps3cret"))
     }
 
-    @Test func sshConfigNoneIgnoresTheUsersConfig() throws {
-        let result = try drover("hosts", "-i", inventory, "--ssh-config", "none", "--limit", "web1", "--output", "json")
+    @Test func sshConfigNoneIgnoresTheUsersConfig() async throws {
+        let result = try await drover("hosts", "-i", inventory, "--ssh-config", "none", "--limit", "web1", "--output", "json")
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(object["user"] as? String == "operator")
         #expect((object["proxy_jump"] as? [Any])?.isEmpty == true)
     }
 
-    @Test func badSSHConfigOrInventoryExits64WithFileLineAndColumn() throws {
+    @Test func badSSHConfigOrInventoryExits64WithFileLineAndColumn() async throws {
         let config = home + "/broken_config"
         try "Host web*\n  Port 99999\n  ProxyCommand nc %h %p\n".write(
             toFile: config, atomically: true, encoding: .utf8)
-        let badConfig = try drover("hosts", "-i", inventory, "--ssh-config", config)
+        let badConfig = try await drover("hosts", "-i", inventory, "--ssh-config", config)
         #expect(badConfig.status == 64)
         #expect(badConfig.stderr == "\(config):2:8: Port '99999' is not a number from 1 to 65535\n")
         #expect(badConfig.stdout.isEmpty)
 
         try "Host web*\n  ProxyCommand nc %h %p\n".write(toFile: config, atomically: true, encoding: .utf8)
-        let unsupported = try drover("hosts", "-i", inventory, "--ssh-config", config)
+        let unsupported = try await drover("hosts", "-i", inventory, "--ssh-config", config)
         #expect(unsupported.status == 64)
         #expect(
             unsupported.stderr
                 == "\(config):2:16: ProxyCommand is not supported; Drover would connect directly instead (use ProxyJump)\n"
         )
 
-        let missing = try drover("hosts", "-i", inventory, "--ssh-config", home + "/nope")
+        let missing = try await drover("hosts", "-i", inventory, "--ssh-config", home + "/nope")
         #expect(missing.status == 64)
         #expect(missing.stderr.contains("\(home)/nope: cannot read the file"))
 
         let brokenInventory = home + "/broken.ini"
         try "[web]\nweb1 ansible_port=ssh\n".write(toFile: brokenInventory, atomically: true, encoding: .utf8)
-        let badInventory = try drover("hosts", "-i", brokenInventory)
+        let badInventory = try await drover("hosts", "-i", brokenInventory)
         #expect(badInventory.status == 64)
         #expect(
             badInventory.stderr

@@ -6,7 +6,7 @@ import Testing
 /// INTERRUPTED (exit 5).
 @Suite("drover run interrupted", .timeLimit(.minutes(2)))
 struct InterruptTests {
-    @Test func firstInterruptFinishesInFlightStepsAndExitsFive() throws {
+    @Test func firstInterruptFinishesInFlightStepsAndExitsFive() async throws {
         try Testbed.ensureUp()
         let directory = NSTemporaryDirectory() + "drover-int-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -62,7 +62,7 @@ struct InterruptTests {
         #expect(finished.allSatisfy { $0["status"] as? String == "ok" })
         #expect(!started.contains { $0["step"] as? Int == 2 })
         #expect(!events.contains { $0["event"] as? String == "batch_started" && $0["batch"] as? Int == 2 })
-        let markers = try Subprocess.run(
+        let markers = try await Subprocess.run(
             Testbed.repositoryRoot + "/.build/debug/drover",
             ["exec", "-i", Testbed.inventoryPath, "--limit", "host00[1-6]", "--output", "json", "--",
              "cat \(root)/marker 2>/dev/null | head -1; rm -rf \(root)"],

@@ -14,15 +14,15 @@ struct RunCommandTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     }
 
-    private func drover(_ arguments: [String]) throws -> Subprocess.Result {
+    private func drover(_ arguments: [String]) async throws -> Subprocess.Result {
         let binary =
             ProcessInfo.processInfo.environment["DROVER_BINARY"] ?? Testbed.repositoryRoot + "/.build/debug/drover"
-        return try Subprocess.run(binary, arguments, environment: ["HOME": directory], timeout: .seconds(120))
+        return try await Subprocess.run(binary, arguments, environment: ["HOME": directory], timeout: .seconds(120))
     }
 
     /// A rollout of `release` over testbed hosts 1–10 in batches of 2 (20% threshold by default); the health check fails
     /// on the hosts named in `failOn`.
-    private func playbook(failOn: [String] = [], maxFailPercentage: Int = 20) throws -> String {
+    private func playbook(failOn: [String] = [], maxFailPercentage: Int = 20) async throws -> String {
         let bad = failOn.map { "[ {{ host.name }} != \($0) ]" }.joined(separator: " && ")
         let path = directory + "/rollout.yml"
         try """
@@ -44,8 +44,8 @@ struct RunCommandTests {
         return path
     }
 
-    private func releases() throws -> [String: String] {
-        let result = try drover([
+    private func releases() async throws -> [String: String] {
+        let result = try await drover([
             "exec", "-i", Testbed.inventoryPath, "--limit", "host00[1-9]:host010", "--output", "json", "--",
             "cat \(root)/release 2>/dev/null || echo none; rm -rf \(root)",
         ])
@@ -57,17 +57,17 @@ struct RunCommandTests {
         return releases
     }
 
-    private func events(_ stdout: String) throws -> [[String: Any]] {
+    private func events(_ stdout: String) async throws -> [[String: Any]] {
         try stdout.split(separator: "\n").map {
             try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
         }
     }
 
-    @Test func successfulRunExitsZeroAndStreamsJSONEvents() throws {
+    @Test func successfulRunExitsZeroAndStreamsJSONEvents() async throws {
         try Testbed.ensureUp()
-        let result = try drover(["run", try playbook(), "-i", Testbed.inventoryPath, "--output", "json", "--yes"])
+        let result = try await drover(["run", try await playbook(), "-i", Testbed.inventoryPath, "--output", "json", "--yes"])
         #expect(result.status == 0, "\(result.stderr)")
-        let events = try events(result.stdout)
+        let events = try await events(result.stdout)
         #expect(events.first?["event"] as? String == "run_started")
         #expect(events.last?["event"] as? String == "run_finished")
         #expect(events.last?["status"] as? String == "SUCCESSFUL")
@@ -76,46 +76,46 @@ struct RunCommandTests {
         #expect(finished.count == 20)
         #expect(finished.allSatisfy { $0["status"] as? String == "ok" && $0["exit"] as? Int == 0 })
         #expect(events.allSatisfy { ($0["time"] as? String)?.hasSuffix("Z") == true })
-        #expect(try releases().values.allSatisfy { $0 == "v2" })
+        #expect(try await releases().values.allSatisfy { $0 == "v2" })
     }
 
-    @Test func oneFailureWithinTheBudgetIsPartialExitThree() throws {
+    @Test func oneFailureWithinTheBudgetIsPartialExitThree() async throws {
         try Testbed.ensureUp()
-        let result = try drover([
-            "run", try playbook(failOn: ["host004"], maxFailPercentage: 50), "-i", Testbed.inventoryPath, "--yes",
+        let result = try await drover([
+            "run", try await playbook(failOn: ["host004"], maxFailPercentage: 50), "-i", Testbed.inventoryPath, "--yes",
         ])
         // 1 of 2 = 50% is not more than 50%: host004 alone is rolled back and the run goes on.
         #expect(result.status == 3, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("host004  FAILED  check: command"))
         #expect(result.stdout.contains("PARTIAL (exit 3): 1 host failed within the failure budget"))
-        let releases = try releases()
+        let releases = try await releases()
         #expect(releases["host004"] == "v1")
         #expect(releases.filter { $0.value == "v2" }.count == 9)
     }
 
-    @Test func failuresOverTheThresholdRollBackAndExitTwo() throws {
+    @Test func failuresOverTheThresholdRollBackAndExitTwo() async throws {
         try Testbed.ensureUp()
-        let result = try drover(["run", try playbook(failOn: ["host005"]), "-i", Testbed.inventoryPath, "--yes"])
+        let result = try await drover(["run", try await playbook(failOn: ["host005"]), "-i", Testbed.inventoryPath, "--yes"])
         #expect(result.status == 2, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains("!! HALT stage 'Roll out v2': batch 3: 1 of 2 hosts failed = 50% > max_fail_percentage 20%"))
         #expect(result.stdout.contains("ROLLED BACK (exit 2)"))
-        let releases = try releases()
+        let releases = try await releases()
         // Batches 1–3 were rolled back; the later hosts were never touched.
         #expect((1...6).allSatisfy { releases[String(format: "host%03d", $0)] == "v1" }, "\(releases)")
         #expect((7...10).allSatisfy { releases[String(format: "host%03d", $0)] == "none" }, "\(releases)")
     }
 
-    @Test func invalidPlaybookExitsSixtyFourNamingTheLine() throws {
+    @Test func invalidPlaybookExitsSixtyFourNamingTheLine() async throws {
         let path = directory + "/bad.yml"
         try "name: x\nstages:\n  - name: a\n    hosts: all\n    steps:\n      - run: true\n        tiemout: 5s\n"
             .write(toFile: path, atomically: true, encoding: .utf8)
-        let result = try drover(["run", path, "-i", Testbed.repositoryRoot + "/Inventory/testbed.ini", "--yes"])
+        let result = try await drover(["run", path, "-i", Testbed.repositoryRoot + "/Inventory/testbed.ini", "--yes"])
         #expect(result.status == 64)
         #expect(result.stderr.contains("\(path):7:9: unknown key 'tiemout' in a step; did you mean 'timeout'?"))
     }
 
-    @Test func planShowsBatchesAndResolvedStepsWithoutConnecting() throws {
-        let result = try drover([
+    @Test func planShowsBatchesAndResolvedStepsWithoutConnecting() async throws {
+        let result = try await drover([
             "plan", Testbed.repositoryRoot + "/Playbooks/demo-rolling-update.yml", "-i",
             Testbed.repositoryRoot + "/Inventory/testbed.ini", "-e", "release=3.0.0",
         ])
@@ -124,7 +124,7 @@ struct RunCommandTests {
         #expect(result.stdout.contains("1. run: for h in host005 host006; do sed -i"))
         #expect(result.stdout.contains("[on host001]"))
         #expect(result.stdout.contains("run: /srv/host/app/demo-app.sh install 3.0.0"))
-        let json = try drover([
+        let json = try await drover([
             "plan", Testbed.repositoryRoot + "/Playbooks/demo-rolling-update.yml", "-i",
             Testbed.repositoryRoot + "/Inventory/testbed.ini", "--output", "json",
         ])
@@ -134,11 +134,11 @@ struct RunCommandTests {
         #expect(batches.map { ($0["hosts"] as? [String])?.count ?? 0 } == [2, 4, 4, 4, 2])
     }
 
-    @Test func validateAcceptsEveryShippedFileAndReportsEveryErrorOfABadOne() throws {
+    @Test func validateAcceptsEveryShippedFileAndReportsEveryErrorOfABadOne() async throws {
         let root = Testbed.repositoryRoot
         let files = try FileManager.default.contentsOfDirectory(atPath: root + "/Playbooks")
             .filter { $0.hasSuffix(".yml") && !$0.hasPrefix("demo-") }.map { root + "/Playbooks/" + $0 }
-        let good = try drover(["validate"] + files + [root + "/Inventory/policy.yml", "-i", root + "/Inventory/production.ini"])
+        let good = try await drover(["validate"] + files + [root + "/Inventory/policy.yml", "-i", root + "/Inventory/production.ini"])
         #expect(good.status == 0, "\(good.stderr)")
         #expect(good.stdout.contains("policy.yml: ok (policy"))
         let path = directory + "/bad.yml"
@@ -152,7 +152,7 @@ struct RunCommandTests {
             steps:
               - run: echo {{ relase }}
         """.write(toFile: path, atomically: true, encoding: .utf8)
-        let bad = try drover(["validate", path])
+        let bad = try await drover(["validate", path])
         #expect(bad.status == 64)
         let lines = bad.stderr.split(separator: "\n")
         #expect(lines.count >= 2, "\(bad.stderr)")

@@ -5,10 +5,10 @@ import Testing
 /// `drover window`, `drover calendar`, `drover plan` and `drover run` against a policy, at fixed instants.
 @Suite("drover window and the run gate", .timeLimit(.minutes(2)))
 struct WindowCommandTests {
-    private func drover(_ arguments: String...) throws -> Subprocess.Result {
+    private func drover(_ arguments: String...) async throws -> Subprocess.Result {
         let binary = ProcessInfo.processInfo.environment["DROVER_BINARY"]
             ?? Testbed.repositoryRoot + "/.build/debug/drover"
-        return try Subprocess.run(binary, arguments, timeout: .seconds(90))
+        return try await Subprocess.run(binary, arguments, timeout: .seconds(90))
     }
 
     private var examplePolicy: String { Testbed.repositoryRoot + "/Inventory/policy.yml" }
@@ -21,14 +21,14 @@ struct WindowCommandTests {
         ("2026-11-23T12:00:00Z", 4,
          "production at Mon 2026-11-23 12:00 UTC: closed: outside every maintenance window; next opening: window 'Secondary' at Wed 2026-11-25 02:00 UTC (in 1d 14h), until Wed 2026-11-25 04:00 UTC."),
     ])
-    func windowExitsZeroWhenOpenAndFourWhenClosed(_ at: String, _ status: Int32, _ line: String) throws {
-        let result = try drover("window", "--env", "production", "--policy", examplePolicy, "--at", at)
+    func windowExitsZeroWhenOpenAndFourWhenClosed(_ at: String, _ status: Int32, _ line: String) async throws {
+        let result = try await drover("window", "--env", "production", "--policy", examplePolicy, "--at", at)
         #expect(result.status == status, "\(result.stderr)")
         #expect(result.stdout == line + "\n")
     }
 
-    @Test func windowReadsTheEnvironmentFromTheInventoryAndPrintsJSON() throws {
-        let result = try drover(
+    @Test func windowReadsTheEnvironmentFromTheInventoryAndPrintsJSON() async throws {
+        let result = try await drover(
             "window", "-i", Testbed.repositoryRoot + "/Inventory/staging.ini", "--at", "2026-11-29T00:30:00Z",
             "--output", "json")
         #expect(result.status == 0, "\(result.stderr)")
@@ -38,14 +38,14 @@ struct WindowCommandTests {
         #expect(object["closes_at"] as? String == "2026-11-29T01:30:00Z")
     }
 
-    @Test func anEnvironmentThePolicyDoesNotNameIsUnrestricted() throws {
-        let result = try drover("window", "--env", "qa", "--policy", examplePolicy, "--at", "2026-11-29T03:00:00Z")
+    @Test func anEnvironmentThePolicyDoesNotNameIsUnrestricted() async throws {
+        let result = try await drover("window", "--env", "qa", "--policy", examplePolicy, "--at", "2026-11-29T03:00:00Z")
         #expect(result.status == 0)
         #expect(result.stdout.contains("the policy does not name this environment: no time restrictions"))
     }
 
-    @Test func calendarMarksWindowsCutOrBlockedAndFreezes() throws {
-        let result = try drover(
+    @Test func calendarMarksWindowsCutOrBlockedAndFreezes() async throws {
+        let result = try await drover(
             "calendar", "--env", "production", "--policy", examplePolicy, "--from", "2026-11-21", "--days", "9")
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
@@ -58,7 +58,7 @@ struct WindowCommandTests {
     // MARK: - drover run and plan against the testbed
 
     /// A policy for the testbed inventory's environment (`testbed`): nightly window, and a Monday blackout.
-    private func scratch() throws -> (directory: String, policy: String, playbook: String, marker: String) {
+    private func scratch() async throws -> (directory: String, policy: String, playbook: String, marker: String) {
         let directory = NSTemporaryDirectory() + "drover-window-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let policy = directory + "/policy.yml"
@@ -87,10 +87,10 @@ struct WindowCommandTests {
         return (directory, policy, playbook, marker)
     }
 
-    @Test func runOutsideItsWindowIsRefusedWithExitFourAndTouchesNoHost() throws {
+    @Test func runOutsideItsWindowIsRefusedWithExitFourAndTouchesNoHost() async throws {
         try Testbed.ensureUp()
-        let files = try scratch()
-        let result = try drover(
+        let files = try await scratch()
+        let result = try await drover(
             "run", files.playbook, "-i", Testbed.inventoryPath, "--policy", files.policy, "--yes",
             "--now", "2026-11-24T12:00:00Z")
         #expect(result.status == 4, "\(result.stdout)\(result.stderr)")
@@ -99,23 +99,20 @@ struct WindowCommandTests {
                 "\nREFUSED: outside every maintenance window in testbed at Tue 2026-11-24 12:00 UTC; next opening: "
                     + "window 'Nightly' at Tue 2026-11-24 22:00 UTC (in 10h), until Tue 2026-11-24 23:00 UTC\n"))
         #expect(result.stdout.contains("REFUSED (exit 4)"))
-        let check = try drover("exec", "-i", Testbed.inventoryPath, "--limit", "host005:host006", "--", "test ! -e \(files.marker)")
+        let check = try await drover("exec", "-i", Testbed.inventoryPath, "--limit", "host005:host006", "--", "test ! -e \(files.marker)")
         #expect(check.status == 0, "a refused run touched a host: \(check.stdout)")
 
-        let tooFar = try drover(
+        let tooFar = try await drover(
             "run", files.playbook, "-i", Testbed.inventoryPath, "--policy", files.policy, "--yes",
             "--now", "2026-11-24T12:00:00Z", "--wait-for-window", "--max-wait", "2h")
         #expect(tooFar.status == 4)
         #expect(tooFar.stdout.contains("that is further away than --max-wait 2h"))
     }
 
-    @Test func emergencyOverrideRunsInABlackoutAndIsRecordedInJSONEvents() throws {
+    @Test func emergencyOverrideRunsInABlackoutAndIsRecordedInJSONEvents() async throws {
         try Testbed.ensureUp()
-        let files = try scratch()
-        defer {
-            _ = try? drover("exec", "-i", Testbed.inventoryPath, "--limit", "host005:host006", "--", "rm -rf \(files.marker)")
-        }
-        let result = try drover(
+        let files = try await scratch()
+        let result = try await drover(
             "run", files.playbook, "-i", Testbed.inventoryPath, "--policy", files.policy, "--yes", "--output", "json",
             "--now", "2026-11-23T22:30:00Z", "--emergency", "--reason", "CVE-2026-0001 exploited",
             "--approved-by", "On-call lead")
@@ -130,13 +127,14 @@ struct WindowCommandTests {
         #expect(override["approved_by"] as? String == "On-call lead")
         #expect(override["overrides"] as? String == "blackout:Monday freeze")
         #expect(events.last?["status"] as? String == "SUCCESSFUL")
-        let check = try drover("exec", "-i", Testbed.inventoryPath, "--limit", "host005:host006", "--", "test -e \(files.marker)/done")
+        let check = try await drover("exec", "-i", Testbed.inventoryPath, "--limit", "host005:host006", "--", "test -e \(files.marker)/done")
         #expect(check.status == 0)
+        _ = try? await drover("exec", "-i", Testbed.inventoryPath, "--limit", "host005:host006", "--", "rm -rf \(files.marker)")
     }
 
-    @Test func planShowsTheVerdictForThePlannedStart() throws {
-        let files = try scratch()
-        let result = try drover(
+    @Test func planShowsTheVerdictForThePlannedStart() async throws {
+        let files = try await scratch()
+        let result = try await drover(
             "plan", files.playbook, "-i", Testbed.inventoryPath, "--policy", files.policy, "--at", "2026-11-24T22:15:00Z")
         #expect(result.status == 0, "\(result.stderr)")
         #expect(

@@ -163,7 +163,7 @@ import Testing
     private func engineRun(
         onOverrun: OverrunAction = .haltAndRollback, estimate: Duration? = nil, closesAt: Date?
     ) async -> (RunSummary, ScriptedTransport, [RunEvent]) {
-        let clock = ManualClock(start: Self.t("2026-11-22T02:00:00Z"))
+        let clock = ManualWallClock(start: Self.t("2026-11-22T02:00:00Z"))
         // Every deploy takes 20 minutes of (manual) time.
         let transport = ScriptedTransport { _ in
             .answers { command in

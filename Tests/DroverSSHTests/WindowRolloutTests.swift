@@ -24,7 +24,7 @@ extension OverRealSSH {
 
             // The window opens at 02:00 and closes at 02:45. Batch 1 (3 hosts) "takes" 30 minutes on the manual
             // clock, so batch 2 cannot finish in the 15 minutes left.
-            let clock = ManualClock(start: WindowTestTime.instant("2026-11-22T02:00:00Z"))
+            let clock = ManualWallClock(start: WindowTestTime.instant("2026-11-22T02:00:00Z"))
             let closesAt = WindowTestTime.instant("2026-11-22T02:45:00Z")
             let stage = Stage(
                 name: Template(literal: "roll out"), hosts: "app", serial: [.count(3)],

@@ -1,0 +1,78 @@
+import DroverModel
+import Foundation
+
+/// A rendered notice, ready for any target.
+public struct RenderedNotice: Sendable, Hashable {
+    public var event: NotifyEvent
+    /// The message from the event's template.
+    public var text: String
+    /// `Notice.fields` plus `text`, as one JSON object (sorted keys).
+    public var json: Data
+
+    public init(_ notice: Notice, templates: NoticeTemplates) {
+        self.init(notice, text: templates.render(notice))
+    }
+
+    public init(_ notice: Notice, text: String) {
+        self.event = notice.event
+        self.text = text
+        var object: [String: Any] = notice.fields
+        object["text"] = text
+        self.json = Self.encode(object)
+    }
+
+    /// The JSON with `text` replaced (a webhook escapes it for Slack).
+    func json(text replacement: String) -> Data {
+        guard var object = (try? JSONSerialization.jsonObject(with: json)) as? [String: Any] else { return json }
+        object["text"] = replacement
+        return Self.encode(object)
+    }
+
+    private static func encode(_ object: [String: Any]) -> Data {
+        (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+    }
+}
+
+/// Sends rendered notices to one target. Implementations return when the target has taken the notice and throw
+/// otherwise; they must give up once `timeout` has passed.
+public protocol NoticeSender: Sendable {
+    /// How the target is shown: never a secret (`webhook https://hooks.example/…`, `command page-oncall`).
+    var shown: String { get }
+    /// - Throws: `NoticeDeliveryError` saying why the notice was not taken.
+    func send(_ notice: RenderedNotice, timeout: Duration) async throws(NoticeDeliveryError)
+}
+
+/// Why a notice was not delivered, as one sentence without secrets; `retryable` when trying again may help.
+public struct NoticeDeliveryError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var message: String
+    public var retryable: Bool
+
+    public init(_ message: String, retryable: Bool) {
+        self.message = message
+        self.retryable = retryable
+    }
+
+    public var description: String { message }
+}
+
+extension NotifyTarget {
+    /// The target as shown in output and the journal, with its secrets masked.
+    public var shown: String {
+        switch delivery {
+        case .webhook(let url, _): return "webhook " + (SecretMask.maskedURL(url) ?? "(URL hidden)")
+        case .command(let text): return "command " + (CommandSender.words(text).first ?? "")
+        }
+    }
+
+    /// The sender for this target.
+    public func sender(environment: @escaping @Sendable () -> [String: String] = { ProcessInfo.processInfo.environment })
+        -> any NoticeSender
+    {
+        switch delivery {
+        case .webhook(let url, let headers):
+            return WebhookSender(url: url, headers: headers, environment: environment)
+        case .command(let text):
+            return CommandSender(command: text)
+        }
+    }
+}
