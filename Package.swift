@@ -10,6 +10,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -25,11 +27,19 @@ let package = Package(
         ),
         .target(name: "DroverEngine", dependencies: ["DroverModel"]),
         .target(name: "DroverSSH", dependencies: ["CLibSSH2", "DroverModel", "DroverEngine"]),
-        .target(name: "DroverTestSupport", dependencies: ["DroverModel", "DroverEngine"]),
+        .target(
+            name: "DroverJournal",
+            dependencies: [
+                "DroverModel", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            exclude: ["README.md"]
+        ),
+        .target(name: "DroverTestSupport", dependencies: ["DroverModel", "DroverEngine", "DroverJournal"]),
         .executableTarget(
             name: "drover",
             dependencies: [
-                "DroverModel", "DroverLoading", "DroverEngine", "DroverSSH",
+                "DroverModel", "DroverLoading", "DroverEngine", "DroverSSH", "DroverJournal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -40,7 +50,12 @@ let package = Package(
             name: "DroverSSHTests",
             dependencies: ["DroverSSH", "DroverLoading", "DroverTestSupport"]
         ),
-        .testTarget(name: "DroverCLITests", dependencies: ["DroverTestSupport"]),
+        .testTarget(
+            name: "DroverJournalTests", dependencies: ["DroverJournal", "DroverEngine", "DroverTestSupport"],
+            exclude: ["Fixtures"]),
+        .testTarget(
+            name: "DroverCLITests",
+            dependencies: ["DroverTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )
 
