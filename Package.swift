@@ -30,7 +30,7 @@ let package = Package(
         .target(
             name: "DroverJournal",
             dependencies: [
-                "DroverModel", .product(name: "GRDB", package: "GRDB.swift"),
+                "DroverModel", "DroverEngine", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["README.md"]

@@ -16,7 +16,12 @@ public enum EventChain {
         previous: String, run: String, sequence: Int, time: String, kind: String, payload: String
     ) -> String {
         let content = [previous, run, String(sequence), time, kind, payload].joined(separator: "\n")
-        return SHA256.hash(data: Data(content.utf8)).map { byte in
+        return sha256(Data(content.utf8))
+    }
+
+    /// SHA-256 of `data`, lowercase hex (also how a run records its playbook file).
+    public static func sha256(_ data: Data) -> String {
+        SHA256.hash(data: data).map { byte in
             let hex = String(byte, radix: 16)
             return byte < 16 ? "0" + hex : hex
         }.joined()

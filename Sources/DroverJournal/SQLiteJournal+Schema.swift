@@ -160,6 +160,8 @@ extension SQLiteJournal {
             try finish(run: run, status: status.rawValue, reason: reason, timestamp: timestamp, db: db)
         case .note(let note) where note.kind == .refused:
             try finish(run: run, status: RunStatus.refused.rawValue, reason: note.text, timestamp: timestamp, db: db)
+        case .note(let note) where note.kind == .needsAttention:
+            try finish(run: run, status: RunStatus.interrupted.rawValue, reason: note.text, timestamp: timestamp, db: db)
         case .note(let note) where note.kind == .resumed:
             try db.execute(
                 sql: "UPDATE runs SET status = 'RUNNING', finished_at = NULL, reason = NULL WHERE id = ?",

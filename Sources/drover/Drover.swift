@@ -8,6 +8,8 @@ struct Drover: AsyncParsableCommand {
         abstract: "Maintenance-window runner for fleets of Linux hosts.",
         subcommands: [
             RunCommand.self, PlanCommand.self, ValidateCommand.self, PingCommand.self, ExecCommand.self, HostsCommand.self,
+            RunsCommand.self, LogCommand.self, VerifyCommand.self, ReportCommand.self, ResumeCommand.self,
+            UnlockCommand.self,
         ]
     )
 }

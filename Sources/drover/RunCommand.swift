@@ -1,5 +1,6 @@
 import ArgumentParser
 import DroverEngine
+import DroverJournal
 import DroverLoading
 import DroverModel
 import DroverSSH
@@ -12,8 +13,10 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Run a playbook across the fleet in batches; halt and roll back when the rules say so.",
         discussion: """
             Exit status: 0 SUCCESSFUL, 1 FAILED (a rollback failed or none was defined), 2 ROLLED BACK,
-            3 PARTIAL (failed hosts within the budget), 5 INTERRUPTED, 64 invalid input.
+            3 PARTIAL (failed hosts within the budget), 4 REFUSED (a target host is locked by another run),
+            5 INTERRUPTED (continue with drover resume RUN), 64 invalid input.
             Ctrl-C once: start nothing new and let in-flight steps finish; twice: abort them.
+            Every event is written to the journal before the next thing happens (see drover log, drover verify).
             """
     )
 
@@ -27,6 +30,8 @@ struct RunCommand: AsyncParsableCommand {
 
     @Flag(help: "Do not ask for confirmation.")
     var yes = false
+
+    @OptionGroup var journalOptions: JournalOptions
 
     func run() async throws {
         // A reader that goes away (`| head`) must not kill a rollout half-way.
@@ -42,31 +47,26 @@ struct RunCommand: AsyncParsableCommand {
                 throw ExitCode(64)
             }
         }
-        let reporter = RunReporter(format: fleet.output)
-        let stop = StopSignal()
-        let engine = RolloutEngine(
-            playbook: loaded, inventory: inventory, targets: targets,
+        // The journal first: a journal that cannot be written stops the run before any host is touched.
+        let journal = try journalOptions.open()
+        let playbookPath = URL(fileURLWithPath: playbook).standardizedFileURL.path
+        let playbookBytes = (try? Data(contentsOf: URL(fileURLWithPath: playbookPath))) ?? Data()
+        let record = RunRecord(
+            id: runID, playbook: loaded.name, playbookPath: playbookPath,
+            playbookHash: EventChain.sha256(playbookBytes),
+            inventoryPath: URL(fileURLWithPath: fleet.selection.inventory).standardizedFileURL.path,
+            limit: fleet.selection.limit, sshConfig: fleet.selection.sshConfig, forks: fleet.forks,
+            environment: inventory.environment, operator: JournalOptions.operatorName, change: loaded.change,
+            hostCount: targets.count, checkOnly: check, outline: StageOutline.of(loaded), startedAt: Date())
+        try journalCall { try journal.begin(record) }
+        let session = RunSession(
+            journal: journal, runID: runID, playbook: loaded, inventory: inventory, targets: targets,
             configuration: .init(
                 runID: runID, forks: fleet.forks, checkOnly: check,
                 baseDirectory: InventoryLoader.directory(of: playbook)),
-            transport: fleet.transport(), stop: stop, events: reporter.handle)
-        let task = Task { await engine.run() }
-        let interrupts = InterruptHandler { level in
-            switch level {
-            case .finishInFlight:
-                Terminal.error("\nstopping: nothing new starts; in-flight steps finish (Ctrl-C again to abort them)")
-            case .abort:
-                Terminal.error("\naborting in-flight steps")
-                task.cancel()
-            case .none:
-                break
-            }
-        }
-        interrupts.install(on: stop)
-        let summary = await task.value
-        interrupts.uninstall()
-        reporter.recap(summary)
-        if summary.status != .successful { throw ExitCode(summary.status.exitCode) }
+            fleet: fleet)
+        try session.lease()
+        try await session.execute()
     }
 
     /// `20261123-021500-7f3a`: sortable, readable, unique enough for one controller.
