@@ -196,6 +196,11 @@ private struct Execution {
                     .batchFinished(
                         stage: stageIndex, batch: batchIndex, succeeded: results.filter { !$0.failed }.map(\.host),
                         failed: failed, duration: batchStart.duration(to: clock.now)))
+                if engine.stop.isStopping || Task.isCancelled {
+                    // Stopped mid-batch: no verdict on a batch that did not finish; resume replays it and decides.
+                    interrupted = true
+                    break
+                }
                 let decision = DecisionRules.afterBatch(
                     stage: stageIndex, batch: batchIndex, batchSize: batch.count, batchFailed: failed.count,
                     stageFailed: stageFailed.count, critical: critical, limits: .init(stage))
@@ -385,7 +390,12 @@ private struct Execution {
     ) async -> HostResult {
         var result = HostResult(host: host.name)
         for (index, step) in stage.steps.enumerated() {
-            if engine.stop.isStopping || Task.isCancelled || critical.first != nil {
+            if engine.stop.isStopping || Task.isCancelled {
+                // The operator stopped the run: nothing new starts, and the host is left as it is (not failed, not
+                // rolled back) so that `drover resume` continues it from this step.
+                return result
+            }
+            if critical.first != nil {
                 // Nothing new starts; a host stopped half-way counts as failed so it is rolled back.
                 if result.changed || index > 0 {
                     result.failed = true

@@ -56,6 +56,9 @@ public struct JournalNote: Sendable, Hashable, Codable {
         case needsAttention = "needs_attention"
         /// The journal could not keep up (a failed write): the run was stopped.
         case journalFailure = "journal_failure"
+        /// The operator asked the controller to stop (SIGINT/SIGTERM): nothing new starts; steps that fail from
+        /// here on may have failed because of the stop.
+        case stopRequested = "stop_requested"
     }
 
     public var kind: Kind

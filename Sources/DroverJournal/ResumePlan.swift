@@ -7,6 +7,9 @@ public import DroverModel
 /// - A step with `step_started` and no `step_finished` was cut off: if the playbook marks it `idempotent: true` it
 ///   runs again; otherwise nobody knows whether it took effect, so its host needs a person and the resume stops
 ///   (unless the operator, having looked, says `--rerun-unfinished`).
+/// - A step that *failed* after the operator asked the controller to stop (a `stop_requested` note, until the next
+///   resume) may have failed because it was aborted: it counts as cut off, not as a failure to replay. Steps that
+///   passed after the stop stay completed.
 public struct ResumePlan: Sendable, Hashable {
     /// For the engine: the completed steps and their outcomes.
     public var state: ResumeState
@@ -16,14 +19,24 @@ public struct ResumePlan: Sendable, Hashable {
     public var needsAttention: [StepRef]
 
     /// - Parameters:
-    ///   - events: the run's events in order.
+    ///   - entries: the run's journal entries in order.
     ///   - playbook: the (unchanged) playbook, to read each step's `idempotent`.
     ///   - rerunUnfinished: the operator checked the hosts and wants cut-off steps run again.
-    public init(events: [RunEvent], playbook: Playbook, rerunUnfinished: Bool = false) {
+    public init(entries: [JournalEntry], playbook: Playbook, rerunUnfinished: Bool = false) {
         var completed: [ResumeKey: StepOutcome] = [:]
         var pending: [ResumeKey: StepRef] = [:]
         var order: [ResumeKey] = []
-        for event in events {
+        var stopping = false
+        for entry in entries {
+            let event: RunEvent
+            switch entry {
+            case .note(let note):
+                if note.kind == .stopRequested { stopping = true }
+                if note.kind == .resumed { stopping = false }
+                continue
+            case .event(let runEvent):
+                event = runEvent
+            }
             switch event {
             case .stepStarted(let ref):
                 let key = ResumeKey(ref)
@@ -32,6 +45,13 @@ public struct ResumePlan: Sendable, Hashable {
                 completed[key] = nil
             case .stepFinished(let ref, let outcome):
                 let key = ResumeKey(ref)
+                if stopping && outcome.status == .failed {
+                    // Possibly aborted by the stop: as good as cut off.
+                    if pending[key] == nil { order.append(key) }
+                    pending[key] = ref
+                    completed[key] = nil
+                    continue
+                }
                 pending[key] = nil
                 completed[key] = outcome
             default:
@@ -52,6 +72,11 @@ public struct ResumePlan: Sendable, Hashable {
         self.state = ResumeState(completed: completed)
         self.rerun = rerun
         self.needsAttention = attention
+    }
+
+    /// The same, from engine events alone (no notes).
+    public init(events: [RunEvent], playbook: Playbook, rerunUnfinished: Bool = false) {
+        self.init(entries: events.map { .event($0) }, playbook: playbook, rerunUnfinished: rerunUnfinished)
     }
 
     /// True when the playbook marks the step `idempotent: true` (an unknown step is not).

@@ -74,11 +74,8 @@ struct ResumeCommand: AsyncParsableCommand {
         let playbook = try CommandSupport.playbook(record.playbookPath, inventory: loadedInventory)
         let targets = try CommandSupport.hosts(in: loadedInventory, limit: record.limit)
 
-        let events = try journalCall { try journal.events(run: runID) }.compactMap { event -> RunEvent? in
-            if case .event(let runEvent)? = try? event.entry() { return runEvent }
-            return nil
-        }
-        let plan = ResumePlan(events: events, playbook: playbook, rerunUnfinished: rerunUnfinished)
+        let entries = try journalCall { try journal.events(run: runID) }.compactMap { try? $0.entry() }
+        let plan = ResumePlan(entries: entries, playbook: playbook, rerunUnfinished: rerunUnfinished)
         guard plan.canContinue else {
             for ref in plan.needsAttention {
                 let host = ref.delegatedTo ?? ref.host

@@ -59,7 +59,21 @@ struct RunSession {
                 reporter.handle(event)
             })
         let task = Task { await engine.run() }
+        let journal = self.journal
+        let runID = self.runID
         let interrupts = InterruptHandler { level in
+            if level != .none {
+                // Resume must know that failures from here on may come from the stop itself.
+                _ = try? journal.append(
+                    .note(
+                        JournalNote(
+                            kind: .stopRequested,
+                            text: level == .abort
+                                ? "the operator asked to abort in-flight steps" : "the operator asked the run to stop",
+                            by: JournalOptions.operatorName)),
+                    run: runID)
+                reporter.stopRequested(abort: level == .abort)
+            }
             switch level {
             case .finishInFlight:
                 Terminal.error("\nstopping: nothing new starts; in-flight steps finish (Ctrl-C again to abort them)")

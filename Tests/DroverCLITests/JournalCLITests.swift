@@ -48,7 +48,7 @@ struct JournalCLITests {
                   - name: first
                     run: mkdir -p \(remote) && echo first >> \(remote)/log
                   - name: slow
-                    run: echo slow >> \(remote)/log && if [ {{ batch.index }} = 2 ] && [ ! -e \(remote)/go ]; then exec sleep 60; fi
+                    run: echo slow >> \(remote)/log && if [ {{ batch.index }} = 2 ]; then while [ ! -e \(remote)/go ]; do sleep 0.1; done; fi
                     idempotent: \(slowIdempotent)
                   - name: last
                     run: echo last >> \(remote)/log
@@ -70,6 +70,9 @@ struct JournalCLITests {
         let result = try drover(["exec", "-i", Testbed.inventoryPath, "--limit", host, "--output", "json", "--", "cat \(remote)/log"])
         let object = try #require(
             try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stdout)")
+        if object["status"] as? String != "ok" && object["exit"] as? Int != 1 {
+            Issue.record("exec on \(host) failed: \(result.stdout)\(result.stderr)")
+        }
         return (object["stdout"] as? String ?? "").split(separator: "\n").map(String.init)
     }
 
@@ -140,11 +143,19 @@ struct JournalCLITests {
                 "--yes", "--output", "json", "--connect-timeout", "30s",
             ], environment: ["USER": "ci-operator"])
         // The journal writes step_started before the stream prints it: when we see it, it is durable.
-        let started = controller.waitForLine { line in
-            line.contains("\"event\":\"step_started\"") && line.contains("\"batch\":2") && line.contains("\"name\":\"slow\"")
-                && line.contains("\"host\":\"host008\"")
+        // Kill once both hosts of batch 2 have started `slow` (so `first` finished on both).
+        var waiting: Set<String> = ["host007", "host008"]
+        while !waiting.isEmpty {
+            let started = controller.waitForLine { line in
+                line.contains("\"event\":\"step_started\"") && line.contains("\"batch\":2")
+                    && line.contains("\"name\":\"slow\"")
+            }
+            guard let started else {
+                Issue.record("the run ended first: \(controller.lines.joined(separator: "\n"))")
+                return
+            }
+            waiting = waiting.filter { !started.contains("\"host\":\"\($0)\"") }
         }
-        #expect(started != nil, "\(controller.lines.joined(separator: "\n"))")
         controller.kill(SIGKILL)
         let id = try #require(try runIDs(journal).first)
         let listed = try drover(["runs", "--journal", journal, "--output", "json"])
@@ -175,7 +186,8 @@ struct JournalCLITests {
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         let log = try drover(["log", id, "--journal", journal])
         #expect(log.stdout.contains("resumed the run"))
-        #expect(log.stdout.contains("cut-off steps run again: 'slow' on host007, 'slow' on host008"), "\(log.stdout)")
+        #expect(log.stdout.contains("cut-off steps run again: "), "\(log.stdout)")
+        #expect(log.stdout.contains("'slow' on host007") && log.stdout.contains("'slow' on host008"))
         #expect(log.stdout.contains("SUCCESSFUL"))
         let unlocked = try drover(["unlock", "host005", "--journal", journal])
         #expect(unlocked.stdout.contains("host005: not locked"))
@@ -190,16 +202,24 @@ struct JournalCLITests {
                 "run", playbook, "-i", Testbed.inventoryPath, "--limit", "host01[1-4]", "--journal", journal, "--yes",
                 "--output", "json", "--connect-timeout", "30s",
             ])
-        let started = controller.waitForLine { line in
-            line.contains("\"event\":\"step_started\"") && line.contains("\"batch\":2") && line.contains("\"name\":\"slow\"")
-                && line.contains("\"host\":\"host013\"")
+        var waiting: Set<String> = ["host013", "host014"]
+        while !waiting.isEmpty {
+            let started = controller.waitForLine { line in
+                line.contains("\"event\":\"step_started\"") && line.contains("\"batch\":2")
+                    && line.contains("\"name\":\"slow\"")
+            }
+            guard let started else {
+                Issue.record("the run ended first: \(controller.lines.joined(separator: "\n"))")
+                return
+            }
+            waiting = waiting.filter { !started.contains("\"host\":\"\($0)\"") }
         }
-        #expect(started != nil)
         controller.kill(SIGKILL)
         let id = try #require(try runIDs(journal).first)
         let resumed = try drover(["resume", id, "--journal", journal])
         #expect(resumed.status == 5, "\(resumed.stdout)\(resumed.stderr)")
         #expect(resumed.stderr.contains("host013 needs attention: 'slow'"), "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("host014 needs attention: 'slow'"), "\(resumed.stderr)")
         #expect(resumed.stderr.contains("--rerun-unfinished"))
         // Nothing ran: stage 3 never started on any host.
         #expect(try lines(of: "host011", remote).filter { $0 == "last" }.count == 1)
@@ -209,6 +229,47 @@ struct JournalCLITests {
         let rerun = try drover(["resume", id, "--journal", journal, "--rerun-unfinished", "--connect-timeout", "30s"])
         #expect(rerun.status == 0, "\(rerun.stdout)\(rerun.stderr)")
         #expect(try lines(of: "host013", remote).filter { $0 == "last" }.count == 1)
+    }
+
+    @Test func terminatedControllerRecordsInterruptedAndResumeFinishesTheRun() throws {
+        let (directory, journal, remote) = try workspace()
+        let playbook = try playbook(in: directory, remote: remote)
+        let controller = try RunningProcess(
+            binary,
+            [
+                "run", playbook, "-i", Testbed.inventoryPath, "--limit", "host01[5-8]", "--journal", journal, "--yes",
+                "--output", "json", "--connect-timeout", "30s",
+            ])
+        var waiting: Set<String> = ["host017", "host018"]
+        while !waiting.isEmpty {
+            let started = controller.waitForLine { line in
+                line.contains("\"event\":\"step_started\"") && line.contains("\"batch\":2")
+                    && line.contains("\"name\":\"slow\"")
+            }
+            guard let started else {
+                Issue.record("the run ended first: \(controller.lines.joined(separator: "\n"))")
+                return
+            }
+            waiting = waiting.filter { !started.contains("\"host\":\"\($0)\"") }
+        }
+        // Nothing new starts; the in-flight `slow` steps finish once released.
+        kill(controller.pid, SIGTERM)
+        #expect(controller.waitForLine { $0.contains("\"event\":\"stop_requested\"") } != nil)
+        try release("host01[7-8]", remote)
+        let finished = controller.waitForLine { $0.contains("\"event\":\"run_finished\"") }
+        #expect(finished?.contains("\"status\":\"INTERRUPTED\"") == true, "\(finished ?? "no run_finished")")
+        #expect(controller.wait() == 5)
+        let id = try #require(try runIDs(journal).first)
+        let listed = try drover(["runs", "--journal", journal, "--output", "json"])
+        #expect(listed.stdout.contains("\"status\":\"INTERRUPTED\""))
+        let resumed = try drover(["resume", id, "--journal", journal, "--connect-timeout", "30s"])
+        #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
+        for host in (15...18).map(Testbed.name) {
+            let log = try lines(of: host, remote)
+            #expect(log.filter { $0 == "first" }.count == 1, "\(host): \(log)")
+            #expect(log.filter { $0 == "last" }.count == 1, "\(host): \(log)")
+        }
+        #expect(try drover(["verify", id, "--journal", journal]).status == 0)
     }
 
     @Test func unwritableJournalIsAClearErrorBeforeAnyHostIsTouched() throws {

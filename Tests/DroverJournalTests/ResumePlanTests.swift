@@ -70,6 +70,18 @@ import Testing
             completed: [ResumeKey(ref(1, "a"))], rerun: [], attention: []),
     ]
 
+    @Test func aStepThatFailedAfterTheStopCountsAsCutOffButPassedStepsStayCompleted() {
+        let stop = JournalEntry.note(JournalNote(kind: .stopRequested, text: "the operator asked the run to stop"))
+        let entries: [JournalEntry] = [
+            .event(.stepStarted(Self.ref(1, "a"))), .event(.stepStarted(Self.ref(1, "b"))), stop,
+            .event(.stepFinished(Self.ref(1, "a"), StepOutcome(status: .failed, reason: "connection: cancelled"))),
+            .event(.stepFinished(Self.ref(1, "b"), Self.ok)),
+        ]
+        let plan = ResumePlan(entries: entries, playbook: Self.playbook)
+        #expect(Set(plan.state.completed.keys) == [ResumeKey(Self.ref(1, "b"))])
+        #expect(plan.rerun.map(\.host) == ["a"])
+    }
+
     @Test(arguments: cases)
     func resumeDecidesEachStepFromTheJournal(_ test: Case) {
         let plan = ResumePlan(events: test.events, playbook: Self.playbook, rerunUnfinished: test.rerunUnfinished)
