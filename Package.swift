@@ -11,6 +11,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", exact: "2.1.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -31,11 +33,19 @@ let package = Package(
             dependencies: ["DroverModel", .product(name: "Mustache", package: "swift-mustache")],
             exclude: ["README.md"]
         ),
-        .target(name: "DroverTestSupport", dependencies: ["DroverModel", "DroverEngine"]),
+        .target(
+            name: "DroverJournal",
+            dependencies: [
+                "DroverModel", "DroverEngine", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            exclude: ["README.md"]
+        ),
+        .target(name: "DroverTestSupport", dependencies: ["DroverModel", "DroverEngine", "DroverJournal"]),
         .executableTarget(
             name: "drover",
             dependencies: [
-                "DroverModel", "DroverLoading", "DroverEngine", "DroverSSH", "DroverNotify",
+                "DroverModel", "DroverLoading", "DroverEngine", "DroverSSH", "DroverNotify", "DroverJournal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -46,10 +56,15 @@ let package = Package(
             name: "DroverSSHTests",
             dependencies: ["DroverSSH", "DroverLoading", "DroverTestSupport"]
         ),
-        .testTarget(name: "DroverCLITests", dependencies: ["DroverTestSupport"]),
         .testTarget(
             name: "DroverNotifyTests", dependencies: ["DroverNotify", "DroverLoading", "DroverTestSupport"],
             exclude: ["Golden"]),
+        .testTarget(
+            name: "DroverJournalTests", dependencies: ["DroverJournal", "DroverEngine", "DroverTestSupport"],
+            exclude: ["Fixtures"]),
+        .testTarget(
+            name: "DroverCLITests",
+            dependencies: ["DroverTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )
 

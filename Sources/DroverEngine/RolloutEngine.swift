@@ -23,11 +23,14 @@ public struct RolloutEngine: Sendable {
         /// False when the caller already emitted `run_started` (it checks the policy first, and a refused run is
         /// a run too: `run_started`, `policy_checked`, `run_finished`).
         public var announcesStart = true
+        /// `drover resume`: the steps an interrupted run of the same `runID` already finished; they are not run
+        /// again (see `ResumeState`). Nil for a fresh run.
+        public var resume: ResumeState?
 
         public init(
             runID: String, forks: Int = 200, checkOnly: Bool = false, overrunFactor: Double = 1.5,
             onOverrun: OverrunAction = .haltAndRollback, baseDirectory: String = "",
-            batchGate: (@Sendable (BatchGateInput) -> Decision?)? = nil
+            batchGate: (@Sendable (BatchGateInput) -> Decision?)? = nil, resume: ResumeState? = nil
         ) {
             self.runID = runID
             self.forks = max(1, forks)
@@ -36,6 +39,7 @@ public struct RolloutEngine: Sendable {
             self.onOverrun = onOverrun
             self.baseDirectory = baseDirectory
             self.batchGate = batchGate
+            self.resume = resume
         }
     }
 
@@ -46,7 +50,8 @@ public struct RolloutEngine: Sendable {
     public var configuration: Configuration
     public var transport: any HostTransport
     public var stop: StopSignal
-    /// Receives every event, in order; must not block.
+    /// Receives every event, in order, before the thing it announces happens (`stepStarted` before the step runs).
+    /// It may block briefly — a write-ahead journal returns only once the event is durable — but not for long.
     public var events: @Sendable (RunEvent) -> Void
     /// Waits between batches, for `wait` steps and retry delays (tests pass one that returns at once).
     public var sleep: @Sendable (Duration) async throws -> Void
@@ -180,7 +185,13 @@ private struct Execution {
                     interrupted = true
                     break
                 }
-                if batchIndex > 0, stage.pauseBetweenBatches > .zero {
+                // A batch the interrupted run already started is replayed, not waited for.
+                let replayed = engine.configuration.resume.map { resume in
+                    batch.contains { host in
+                        resume.completed.keys.contains { $0.stage == stageIndex && $0.host == host.name }
+                    }
+                } ?? false
+                if batchIndex > 0, stage.pauseBetweenBatches > .zero, !replayed {
                     try? await engine.sleep(stage.pauseBetweenBatches)
                 }
                 if let decision = DecisionRules.beforeBatch(
@@ -431,9 +442,14 @@ private struct Execution {
             let ref = StepRef(
                 stage: stageIndex, batch: batchIndex, phase: phase, step: index, name: step.name, host: first.name,
                 delegatedTo: delegate)
-            emit(.stepStarted(ref))
-            let outcome = await runner.run(step, for: first, context: context)
-            emit(.stepFinished(ref, outcome))
+            let outcome: StepOutcome
+            if let recorded = engine.configuration.resume?.outcome(for: ref) {
+                outcome = recorded
+            } else {
+                emit(.stepStarted(ref))
+                outcome = await runner.run(step, for: first, context: context)
+                emit(.stepFinished(ref, outcome))
+            }
             if outcome.status == .failed {
                 return (step.name, delegate ?? first.name, outcome.reason ?? "failed")
             }
@@ -469,17 +485,21 @@ private struct Execution {
             let ref = StepRef(
                 stage: stageIndex, batch: batchIndex, phase: .steps, step: index, name: step.name, host: host.name,
                 delegatedTo: step.delegateTo.flatMap { context.render($0) })
-            engine.events(.stepStarted(ref))
             if step.changesHost && !engine.configuration.checkOnly { result.changed = true }
             let outcome: StepOutcome
-            if step.runOnce {
+            if let recorded = engine.configuration.resume?.outcome(for: ref) {
+                outcome = recorded
+            } else if step.runOnce {
+                engine.events(.stepStarted(ref))
                 outcome = await once.result(for: index, host: host.name) {
                     await runner.run(step, for: host, context: context)
                 }
+                engine.events(.stepFinished(ref, outcome))
             } else {
+                engine.events(.stepStarted(ref))
                 outcome = await runner.run(step, for: host, context: context)
+                engine.events(.stepFinished(ref, outcome))
             }
-            engine.events(.stepFinished(ref, outcome))
             result.steps += 1
             result.duration += outcome.duration
             if outcome.status == .failed {
@@ -510,9 +530,14 @@ private struct Execution {
             let ref = StepRef(
                 stage: stageIndex, batch: batchIndex, phase: .rollback, step: index, name: step.name, host: host.name,
                 delegatedTo: step.delegateTo.flatMap { context.render($0) })
-            engine.events(.stepStarted(ref))
-            let outcome = await runner.run(step, for: host, context: context)
-            engine.events(.stepFinished(ref, outcome))
+            let outcome: StepOutcome
+            if let recorded = engine.configuration.resume?.outcome(for: ref) {
+                outcome = recorded
+            } else {
+                engine.events(.stepStarted(ref))
+                outcome = await runner.run(step, for: host, context: context)
+                engine.events(.stepFinished(ref, outcome))
+            }
             if outcome.status == .failed { return "\(step.name): \(outcome.reason ?? "failed")" }
         }
         return nil

@@ -1,6 +1,6 @@
 /// Everything that happens in a run, as one typed stream: the live view, `--output json`, the journal and the
 /// notifiers all consume it. Each event is a fact with the numbers behind it; none needs another to be read.
-public enum RunEvent: Sendable, Hashable {
+public enum RunEvent: Sendable, Hashable, Codable {
     /// The policy's verdict, checked before connecting (allowed or refused).
     case policyChecked(PolicyCheck)
     /// The run goes ahead as an approved emergency, overriding windows and blackouts.
@@ -49,7 +49,7 @@ public enum RunEvent: Sendable, Hashable {
 }
 
 /// The facts a run starts from.
-public struct RunStarted: Sendable, Hashable {
+public struct RunStarted: Sendable, Hashable, Codable {
     public var runID: String
     public var playbook: String
     public var environment: String?

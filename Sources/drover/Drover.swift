@@ -8,7 +8,8 @@ struct Drover: AsyncParsableCommand {
         abstract: "Maintenance-window runner for fleets of Linux hosts.",
         subcommands: [
             RunCommand.self, PlanCommand.self, ValidateCommand.self, WindowCommand.self, CalendarCommand.self,
-            PingCommand.self, ExecCommand.self, HostsCommand.self, NotifyTestCommand.self,
+            PingCommand.self, ExecCommand.self, HostsCommand.self, NotifyTestCommand.self, RunsCommand.self,
+            LogCommand.self, VerifyCommand.self, ReportCommand.self, ResumeCommand.self, UnlockCommand.self,
         ]
     )
 }

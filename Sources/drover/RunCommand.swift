@@ -1,5 +1,6 @@
 import ArgumentParser
 import DroverEngine
+import DroverJournal
 import DroverLoading
 import DroverModel
 import DroverNotify
@@ -14,11 +15,13 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
             Exit status: 0 SUCCESSFUL, 1 FAILED (a rollback failed or none was defined), 2 ROLLED BACK,
             3 PARTIAL (failed hosts within the budget, or stopped at window end), 4 REFUSED (the policy forbade
-            the run: window, blackout, missing approval), 5 INTERRUPTED, 64 invalid input.
+            the run: window, blackout, missing approval; or a target host is locked by another run), 5 INTERRUPTED
+            (continue with drover resume RUN), 64 invalid input.
             The policy (--policy, default policy.yml beside the inventory) is checked before connecting; no batch
             starts unless it can finish before the window closes. Notices go to the notify targets of the policy or
             of the playbook; a notice that cannot be delivered is shown and never stops the run.
             Ctrl-C once: start nothing new and let in-flight steps finish; twice: abort them.
+            Every event is written to the journal before the next thing happens (see drover log, drover verify).
             """
     )
 
@@ -71,6 +74,8 @@ struct RunCommand: AsyncParsableCommand {
         }
     }
 
+    @OptionGroup var journalOptions: JournalOptions
+
     func run() async throws {
         // A reader that goes away (`| head`) must not kill a rollout half-way.
         signal(SIGPIPE, SIG_IGN)
@@ -85,11 +90,31 @@ struct RunCommand: AsyncParsableCommand {
         let targets = try CommandSupport.hosts(in: inventory, limit: fleet.selection.limit)
         let runID = Self.newRunID()
         let reporter = RunReporter(format: fleet.output)
+
+        // The journal first: a journal that cannot be written stops the run before any host is touched, and a
+        // refused run is recorded like any other.
+        let journal = try journalOptions.open()
+        let playbookPath = URL(fileURLWithPath: playbook).standardizedFileURL.path
+        let playbookBytes = (try? Data(contentsOf: URL(fileURLWithPath: playbookPath))) ?? Data()
+        let record = RunRecord(
+            id: runID, playbook: loaded.name, playbookPath: playbookPath,
+            playbookHash: EventChain.sha256(playbookBytes),
+            inventoryPath: URL(fileURLWithPath: fleet.selection.inventory).standardizedFileURL.path,
+            limit: fleet.selection.limit, sshConfig: fleet.selection.sshConfig, forks: fleet.forks,
+            environment: inventory.environment, operator: JournalOptions.operatorName, change: loaded.change,
+            hostCount: targets.count, checkOnly: check, outline: StageOutline.of(loaded), startedAt: Date())
+        try journalCall { try journal.begin(record) }
+        let stop = StopSignal()
+        let recorder = RunSession.recorder(journal: journal, run: runID, stop: stop)
+        let emit: @Sendable (RunEvent) -> Void = { event in
+            recorder.record(event)
+            reporter.handle(event)
+        }
         let startEvent = RunEvent.runStarted(
             RunStarted(
                 runID: runID, playbook: loaded.name, environment: inventory.environment, change: loaded.change,
                 hostCount: targets.count, check: check))
-        reporter.handle(startEvent)
+        emit(startEvent)
 
         // The policy, before connecting to anything.
         let (policy, source) = try policyOptions.load(inventoryPath: fleet.selection.inventory)
@@ -108,7 +133,7 @@ struct RunCommand: AsyncParsableCommand {
             if let opening = gate.verdict.nextOpening,
                 opening.timeIntervalSince(wallClock()) <= Double(maxWait.components.seconds)
             {
-                reporter.handle(.waitingForWindow(opensAt: PolicyGate.seconds(opening), window: gate.verdict.nextWindow))
+                emit(.waitingForWindow(opensAt: PolicyGate.seconds(opening), window: gate.verdict.nextWindow))
                 while wallClock() < opening {
                     let seconds = min(60, max(1, opening.timeIntervalSince(wallClock())))
                     try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
@@ -118,21 +143,29 @@ struct RunCommand: AsyncParsableCommand {
                 gate.check.sentence += "; that is further away than --max-wait \(DurationText.format(maxWait))"
             }
         }
-        reporter.handle(.policyChecked(gate.check))
+        emit(.policyChecked(gate.check))
         let notifier = try RunNotifications.notifier(
-            settings: noNotify || check ? nil : RunNotifications.settings(
-                policy: policy, environment: inventory.environment, playbook: loaded),
+            settings: noNotify || check
+                ? nil : RunNotifications.settings(policy: policy, environment: inventory.environment, playbook: loaded),
             zone: RunNotifications.zone(of: policy), runID: runID, playbook: loaded,
             environment: inventory.environment, hostCount: targets.count,
-            window: gate.closesAt.map { NoticeWindow(name: Self.windowName(gate.verdict), end: $0) }, report: reporter.handle)
+            window: gate.closesAt.map { NoticeWindow(name: Self.windowName(gate.verdict), end: $0) }, report: emit)
         guard gate.allowed else {
             notifier?.refused(reason: gate.check.sentence)
             await notifier?.finish()
-            reporter.handle(.runFinished(status: .refused, reason: gate.check.sentence, duration: .zero))
+            emit(.runFinished(status: .refused, reason: gate.check.sentence, duration: .zero))
             throw ExitCode(RunStatus.refused.exitCode)
         }
+        if !yes, !check, isatty(STDIN_FILENO) != 0, fleet.output == .human {
+            let environment = inventory.environment.map { " in \($0)" } ?? ""
+            guard Terminal.confirm("Run '\(loaded.name)' on \(targets.count) hosts\(environment)?") else {
+                emit(.runFinished(status: .refused, reason: "the operator declined at the confirmation prompt", duration: .zero))
+                Terminal.error("not run")
+                throw ExitCode(64)
+            }
+        }
         notifier?.handle(startEvent)
-        if let record = gate.check.emergency { reporter.handle(.emergencyOverride(record)) }
+        if let record = gate.check.emergency { emit(.emergencyOverride(record)) }
         let environmentPolicy = gate.environmentPolicy
         let batchGate: (@Sendable (BatchGateInput) -> Decision?)?
         if let closesAt = gate.closesAt {
@@ -141,52 +174,25 @@ struct RunCommand: AsyncParsableCommand {
             let perBatch = loaded.change.estimate.map { $0 / max(1, planned) }
             let closing = gate.closing
             batchGate = { input in
-                WindowFit.decision(input, now: wallClock(), closesAt: closesAt, closing: closing, firstBatchEstimate: perBatch)
+                WindowFit.decision(
+                    input, now: wallClock(), closesAt: closesAt, closing: closing, firstBatchEstimate: perBatch)
             }
         } else {
             batchGate = nil
         }
 
-        if !yes, !check, isatty(STDIN_FILENO) != 0, fleet.output == .human {
-            let environment = inventory.environment.map { " in \($0)" } ?? ""
-            guard Terminal.confirm("Run '\(loaded.name)' on \(targets.count) hosts\(environment)?") else {
-                Terminal.error("not run")
-                throw ExitCode(64)
-            }
-        }
-        let stop = StopSignal()
         var configuration = RolloutEngine.Configuration(
             runID: runID, forks: fleet.forks, checkOnly: check,
             overrunFactor: environmentPolicy?.overrunFactor ?? EnvironmentPolicy.defaultOverrunFactor,
             onOverrun: environmentPolicy?.onOverrun ?? .haltAndRollback,
             baseDirectory: InventoryLoader.directory(of: playbook), batchGate: batchGate)
         configuration.announcesStart = false
-        let engine = RolloutEngine(
-            playbook: loaded, inventory: inventory, targets: targets,
-            configuration: configuration,
-            transport: fleet.transport(), stop: stop,
-            events: { event in
-                reporter.handle(event)
-                notifier?.handle(event)
-            })
-        let task = Task { await engine.run() }
-        let interrupts = InterruptHandler { level in
-            switch level {
-            case .finishInFlight:
-                Terminal.error("\nstopping: nothing new starts; in-flight steps finish (Ctrl-C again to abort them)")
-            case .abort:
-                Terminal.error("\naborting in-flight steps")
-                task.cancel()
-            case .none:
-                break
-            }
-        }
-        interrupts.install(on: stop)
-        let summary = await task.value
-        interrupts.uninstall()
-        await notifier?.finish()
-        reporter.recap(summary)
-        if summary.status != .successful { throw ExitCode(summary.status.exitCode) }
+        let session = RunSession(
+            journal: journal, runID: runID, playbook: loaded, inventory: inventory, targets: targets,
+            configuration: configuration, fleet: fleet, reporter: reporter, stop: stop, recorder: recorder,
+            notifier: notifier)
+        try session.lease()
+        try await session.execute()
     }
 
     /// The window a run is inside, for notices ("Primary"); nil outside windows or without restrictions.

@@ -115,6 +115,18 @@ final class RunReporter: @unchecked Sendable {
         lock.withLock { write("policy: \(text)") }
     }
 
+    /// `--output json`: acknowledges a stop request on the event stream (`{"event":"stop_requested","level":…}`),
+    /// so a supervising program knows the controller heard it. Human output says so on stderr instead.
+    func stopRequested(abort: Bool) {
+        guard format == .json else { return }
+        let object: [String: Any] = [
+            "event": "stop_requested", "level": abort ? "abort" : "finish_in_flight",
+            "time": ISO8601DateFormatter().string(from: Date()),
+        ]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        lock.withLock { write(String(decoding: data, as: UTF8.self)) }
+    }
+
     /// The recap: one row per host, then the decisions and the final status.
     func recap(_ summary: RunSummary) {
         guard format == .human else { return }

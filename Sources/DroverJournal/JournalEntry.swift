@@ -1,0 +1,111 @@
+public import DroverModel
+import Foundation
+
+/// What one journal event holds: a `RunEvent` from the engine, or a note the journal's users add (a refusal, a
+/// resume, a broken lock, a host that needs a person).
+public enum JournalEntry: Sendable, Hashable {
+    case event(RunEvent)
+    case note(JournalNote)
+
+    /// The event's kind as stored: the `RunEvent` name (`step_started`) or the note's kind (`lock_broken`).
+    public var kind: String {
+        switch self {
+        case .event(let event): return event.name
+        case .note(let note): return note.kind.rawValue
+        }
+    }
+
+    /// The canonical payload: JSON with sorted keys and no insignificant whitespace. The hash chain covers these
+    /// exact bytes as stored, so a later change of encoder cannot break verification of old events.
+    public func canonicalPayload() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data: Data
+        switch self {
+        case .event(let event): data = try encoder.encode(event)
+        case .note(let note): data = try encoder.encode(note)
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Reads a stored payload back.
+    /// - Throws: `JournalError.corrupt` when it does not decode as its kind says.
+    public static func decode(kind: String, payload: String) throws -> JournalEntry {
+        let decoder = JSONDecoder()
+        do {
+            if JournalNote.Kind(rawValue: kind) != nil {
+                return .note(try decoder.decode(JournalNote.self, from: Data(payload.utf8)))
+            }
+            return .event(try decoder.decode(RunEvent.self, from: Data(payload.utf8)))
+        } catch {
+            throw JournalError(.corrupt, "a '\(kind)' event cannot be read back: \(error)")
+        }
+    }
+}
+
+/// Something that happened to a run outside the engine's event stream.
+public struct JournalNote: Sendable, Hashable, Codable {
+    public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
+        /// The run was refused before it touched a host (a host locked by another run, a policy rule).
+        case refused = "run_refused"
+        /// `drover resume` continued the run.
+        case resumed = "run_resumed"
+        /// `drover unlock` broke one of the run's leases.
+        case lockBroken = "lock_broken"
+        /// A step was started but never finished, and is not idempotent: a person must look at the host.
+        case needsAttention = "needs_attention"
+        /// The journal could not keep up (a failed write): the run was stopped.
+        case journalFailure = "journal_failure"
+        /// The operator asked the controller to stop (SIGINT/SIGTERM): nothing new starts; steps that fail from
+        /// here on may have failed because of the stop.
+        case stopRequested = "stop_requested"
+    }
+
+    public var kind: Kind
+    /// One sentence.
+    public var text: String
+    public var hosts: [String]
+    /// Who did it, when a person did.
+    public var by: String?
+
+    public init(kind: Kind, text: String, hosts: [String] = [], by: String? = nil) {
+        self.kind = kind
+        self.text = text
+        self.hosts = hosts
+        self.by = by
+    }
+}
+
+/// One stored event of a run's chain.
+public struct JournalEvent: Sendable, Hashable {
+    public var run: String
+    /// 1, 2, 3… within the run.
+    public var sequence: Int
+    /// When it was recorded, as stored and hashed (`EventChain.timestamp`).
+    public var timestamp: String
+    public var kind: String
+    /// The canonical JSON the hash covers.
+    public var payload: String
+    public var previousHash: String
+    public var hash: String
+
+    public init(
+        run: String, sequence: Int, timestamp: String, kind: String, payload: String, previousHash: String, hash: String
+    ) {
+        self.run = run
+        self.sequence = sequence
+        self.timestamp = timestamp
+        self.kind = kind
+        self.payload = payload
+        self.previousHash = previousHash
+        self.hash = hash
+    }
+
+    /// When it was recorded.
+    public var time: Date { EventChain.date(timestamp) ?? .distantPast }
+
+    /// The entry it holds.
+    public func entry() throws -> JournalEntry {
+        try JournalEntry.decode(kind: kind, payload: payload)
+    }
+}

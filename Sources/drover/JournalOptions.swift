@@ -1,0 +1,43 @@
+import ArgumentParser
+import DroverJournal
+import Foundation
+
+/// `--journal PATH`, shared by `run`, `resume` and every journal command.
+struct JournalOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "The journal database.", discussion: "Default: $DROVER_HOME/journal.sqlite ($DROVER_HOME: ~/.local/state/drover).",
+            valueName: "path"))
+    var journal: String?
+
+    var path: String { journal ?? JournalLocation.defaultPath() }
+
+    /// Opens the journal; a journal that cannot be opened is a clear error (exit 1) before any host is touched.
+    func open() throws -> any Journal {
+        do {
+            return try SQLiteJournal(path: path)
+        } catch {
+            Terminal.error("drover: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    /// Who is running this: `$SUDO_USER` (the person behind sudo), else `$USER`.
+    static var operatorName: String {
+        let environment = ProcessInfo.processInfo.environment
+        for name in ["SUDO_USER", "USER", "LOGNAME"] {
+            if let value = environment[name], !value.isEmpty { return value }
+        }
+        return "unknown"
+    }
+}
+
+/// Turns a journal failure into a message and exit status 1.
+func journalCall<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as JournalError {
+        Terminal.error("drover: \(error)")
+        throw ExitCode(error.code == .unknownRun ? 64 : 1)
+    }
+}

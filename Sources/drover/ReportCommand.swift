@@ -1,0 +1,37 @@
+import ArgumentParser
+import DroverJournal
+import DroverModel
+import Foundation
+
+/// `drover report [--since 90d] [--env ENV]`: the maintenance KPIs, per playbook and overall.
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Success rate, rollback rate, emergencies, duration variance against estimates and overruns.")
+
+    @Option(help: "How far back (a duration: 90d, 12h).", transform: parseDuration)
+    var since: Duration = .seconds(90 * 86_400)
+
+    @Option(name: .customLong("env"), help: "Only runs in this environment.")
+    var environment: String?
+
+    @Option(help: "human or json.")
+    var output: OutputFormat = .human
+
+    @OptionGroup var journalOptions: JournalOptions
+
+    func run() throws {
+        let journal = try journalOptions.open()
+        let start = Date().addingTimeInterval(-Double(since.components.seconds))
+        let runs = try journalCall { try journal.runs(since: start) }
+        let report = JournalReport(runs: runs, since: start, environment: environment)
+        switch output {
+        case .human: print(report.text(), terminator: "")
+        case .json:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            encoder.dateEncodingStrategy = .iso8601
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        }
+    }
+}

@@ -1,0 +1,143 @@
+import ArgumentParser
+import DroverEngine
+import DroverJournal
+import DroverLoading
+import DroverModel
+import Foundation
+
+/// `drover resume RUN [-i INVENTORY]`: continues an interrupted run from the journal; completed steps never run
+/// again.
+struct ResumeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resume",
+        abstract: "Continue an interrupted run; steps the journal records as completed are not run again.",
+        discussion: """
+            The playbook is reloaded from the path the run recorded and must be unchanged (same SHA-256); the
+            inventory too, unless -i names another. A step recorded as started but not finished runs again only
+            if it is marked idempotent: true; otherwise its host needs attention and resume stops (exit 5) —
+            check the host, then pass --rerun-unfinished. A run whose controller is still alive is refused (exit 4).
+            Exit status as for drover run.
+            """
+    )
+
+    @Argument(help: "The run id (drover runs lists them).")
+    var runID: String
+
+    @Option(name: .shortAndLong, help: "The inventory (default: the one the run used).")
+    var inventory: String?
+
+    @Option(help: "Upper bound on hosts worked on at once (default: the run's).")
+    var forks: Int?
+
+    @Option(help: "Time allowed for TCP connect, SSH handshake and login (e.g. 10s).", transform: parseDuration)
+    var connectTimeout: Duration = .seconds(10)
+
+    @Option(help: "human or json (one object per event per line).")
+    var output: OutputFormat = .human
+
+    @Flag(help: "Run again the steps that were started but never finished, idempotent or not (after checking the hosts).")
+    var rerunUnfinished = false
+
+    @OptionGroup var journalOptions: JournalOptions
+
+    func run() async throws {
+        signal(SIGPIPE, SIG_IGN)
+        let journal = try journalOptions.open()
+        guard let record = try journalCall({ try journal.run(runID) }) else {
+            Terminal.error("drover: the journal \(journalOptions.path) has no run '\(runID)' (drover runs lists them)")
+            throw ExitCode(64)
+        }
+        if let status = record.status, status != .interrupted {
+            Terminal.error("drover: run \(runID) already ended \(status.rawValue); there is nothing to resume")
+            throw ExitCode(64)
+        }
+        try refuseIfLive(record, journal: journal)
+
+        // The same playbook, byte for byte, or the recorded steps would not mean what they meant.
+        let bytes = try? Data(contentsOf: URL(fileURLWithPath: record.playbookPath))
+        guard let bytes else {
+            Terminal.error("drover: cannot read the run's playbook \(record.playbookPath)")
+            throw ExitCode(64)
+        }
+        guard EventChain.sha256(bytes) == record.playbookHash else {
+            Terminal.error(
+                "drover: the playbook \(record.playbookPath) changed since run \(runID) started; refusing to resume "
+                    + "(restore it, or start a new run)")
+            throw ExitCode(64)
+        }
+        var fleet = try FleetOptions.parse([
+            "-i", inventory ?? record.inventoryPath, "--limit", record.limit, "--forks", String(forks ?? record.forks),
+            "--connect-timeout", "\(connectTimeout.components.seconds)s", "--output", output.rawValue,
+        ])
+        fleet.selection.sshConfig = record.sshConfig
+        let loadedInventory = try fleet.selection.load()
+        let playbook = try CommandSupport.playbook(record.playbookPath, inventory: loadedInventory)
+        let targets = try CommandSupport.hosts(in: loadedInventory, limit: record.limit)
+
+        let entries = try journalCall { try journal.events(run: runID) }.compactMap { try? $0.entry() }
+        let plan = ResumePlan(entries: entries, playbook: playbook, rerunUnfinished: rerunUnfinished)
+        guard plan.canContinue else {
+            for ref in plan.needsAttention {
+                let host = ref.delegatedTo ?? ref.host
+                let text =
+                    "\(host) needs attention: '\(ref.name)' (stage \(ref.stage + 1), \(ref.phase.rawValue) step "
+                    + "\(ref.step + 1)) was started but never finished, and it is not marked idempotent"
+                _ = try? journal.append(
+                    .note(JournalNote(kind: .needsAttention, text: text, hosts: [host], by: JournalOptions.operatorName)),
+                    run: runID)
+                Terminal.error(text)
+            }
+            Terminal.error(
+                "not resumed: check \(plan.hostsNeedingAttention.joined(separator: ", ")), then run "
+                    + "drover resume \(runID) --rerun-unfinished")
+            throw ExitCode(RunStatus.interrupted.exitCode)
+        }
+
+        let reporter = RunReporter(format: fleet.output)
+        let stop = StopSignal()
+        let session = RunSession(
+            journal: journal, runID: runID, playbook: playbook, inventory: loadedInventory, targets: targets,
+            configuration: .init(
+                runID: runID, forks: fleet.forks, checkOnly: record.checkOnly,
+                baseDirectory: InventoryLoader.directory(of: record.playbookPath), resume: plan.state),
+            fleet: fleet, takeOverOwnLeases: true, recordRefusal: false, reporter: reporter, stop: stop,
+            recorder: RunSession.recorder(journal: journal, run: runID, stop: stop), notifier: nil)
+        try session.lease()
+        let rerun = plan.rerun.map { "'\($0.name)' on \($0.host)" }
+        try journalCall {
+            try journal.append(
+                .note(
+                    JournalNote(
+                        kind: .resumed,
+                        text: "\(JournalOptions.operatorName) resumed the run: \(plan.state.completed.count) completed "
+                            + "steps are not run again"
+                            + (rerun.isEmpty ? "" : "; cut-off steps run again: " + rerun.joined(separator: ", ")),
+                        hosts: plan.rerun.map(\.host), by: JournalOptions.operatorName)),
+                run: runID)
+        }
+        if output == .human {
+            print("resuming run \(runID): \(plan.state.completed.count) completed steps will not run again")
+        }
+        try await session.execute()
+    }
+
+    /// A run whose controller still holds unexpired leases is live: resuming it would run steps twice at once.
+    private func refuseIfLive(_ record: RunRecord, journal: any Journal) throws {
+        let now = Date()
+        let held = try journalCall { try journal.locks() }.filter { $0.run == record.id && !$0.isExpired(at: now) }
+        guard let lock = held.first else { return }
+        let here = ProcessInfo.processInfo.hostName
+        if lock.controller == here {
+            // Same machine: ask the kernel whether that controller still exists.
+            if kill(lock.pid, 0) != 0 && errno == ESRCH { return }
+            Terminal.error(
+                "REFUSED (exit 4): run \(record.id) is still live: its controller (pid \(lock.pid), \(lock.operator)) "
+                    + "holds \(counted(held.count, "host"))")
+        } else {
+            Terminal.error(
+                "REFUSED (exit 4): run \(record.id) may still be live on \(lock.controller) (pid \(lock.pid)); "
+                    + "its leases expire at \(EventChain.timestamp(lock.expiresAt)) (or: drover unlock)")
+        }
+        throw ExitCode(4)
+    }
+}
