@@ -28,6 +28,8 @@ struct InterruptTests {
         process.executableURL = URL(fileURLWithPath: Testbed.repositoryRoot + "/.build/debug/drover")
         process.arguments = ["run", playbook, "-i", Testbed.inventoryPath, "--yes", "--output", "json"]
         let output = Pipe()
+        // A journal of its own: runs of concurrent tests on the same hosts would otherwise meet each other's locks.
+        process.environment = ProcessInfo.processInfo.environment.merging(["DROVER_HOME": directory + "/home"]) { $1 }
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()

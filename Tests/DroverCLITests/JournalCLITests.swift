@@ -13,12 +13,12 @@ struct JournalCLITests {
     private let binary = ProcessInfo.processInfo.environment["DROVER_BINARY"]
         ?? Testbed.repositoryRoot + "/.build/debug/drover"
 
-    private func drover(_ arguments: [String]) throws -> Subprocess.Result {
-        try Subprocess.run(binary, arguments, environment: ["USER": "ci-operator"], timeout: .seconds(120))
+    private func drover(_ arguments: [String]) async throws -> Subprocess.Result {
+        try await Subprocess.run(binary, arguments, environment: ["USER": "ci-operator"], timeout: .seconds(120))
     }
 
     /// A temp directory with a journal path, and a unique directory name for the hosts.
-    private func workspace() throws -> (directory: String, journal: String, remote: String) {
+    private func workspace() async throws -> (directory: String, journal: String, remote: String) {
         let id = UUID().uuidString.prefix(8).lowercased()
         let directory = NSTemporaryDirectory() + "drover-journal-cli-" + id
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -27,7 +27,7 @@ struct JournalCLITests {
 
     /// Three stages: a check, a batched rollout appending one line per step to `remote/log`, a verification.
     /// The step `slow` sleeps on the second batch until the test creates `remote/go` (before resuming).
-    private func playbook(in directory: String, remote: String, slowIdempotent: Bool = true) throws -> String {
+    private func playbook(in directory: String, remote: String, slowIdempotent: Bool = true) async throws -> String {
         let path = directory + "/playbook.yml"
         try """
             name: Journal CLI test
@@ -61,13 +61,13 @@ struct JournalCLITests {
     }
 
     /// Lets `slow` finish at once from now on.
-    private func release(_ limit: String, _ remote: String) throws {
-        let result = try drover(["exec", "-i", Testbed.inventoryPath, "--limit", limit, "--", "mkdir -p \(remote) && touch \(remote)/go"])
+    private func release(_ limit: String, _ remote: String) async throws {
+        let result = try await drover(["exec", "-i", Testbed.inventoryPath, "--limit", limit, "--", "mkdir -p \(remote) && touch \(remote)/go"])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
     }
 
-    private func lines(of host: String, _ remote: String) throws -> [String] {
-        let result = try drover(["exec", "-i", Testbed.inventoryPath, "--limit", host, "--output", "json", "--", "cat \(remote)/log"])
+    private func lines(of host: String, _ remote: String) async throws -> [String] {
+        let result = try await drover(["exec", "-i", Testbed.inventoryPath, "--limit", host, "--output", "json", "--", "cat \(remote)/log"])
         let object = try #require(
             try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stdout)")
         if object["status"] as? String != "ok" && object["exit"] as? Int != 1 {
@@ -76,23 +76,23 @@ struct JournalCLITests {
         return (object["stdout"] as? String ?? "").split(separator: "\n").map(String.init)
     }
 
-    private func runIDs(_ journal: String) throws -> [String] {
-        let result = try drover(["runs", "--journal", journal, "--output", "json"])
+    private func runIDs(_ journal: String) async throws -> [String] {
+        let result = try await drover(["runs", "--journal", journal, "--output", "json"])
         return try result.stdout.split(separator: "\n").map {
             try #require((try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["id"] as? String)
         }
     }
 
-    @Test func runIsListedLoggedAndVerifiedThenTamperingIsNamed() throws {
-        let (directory, journal, remote) = try workspace()
-        let playbook = try playbook(in: directory, remote: remote)
-        let run = try drover([
+    @Test func runIsListedLoggedAndVerifiedThenTamperingIsNamed() async throws {
+        let (directory, journal, remote) = try await workspace()
+        let playbook = try await playbook(in: directory, remote: remote)
+        let run = try await drover([
             "run", playbook, "-i", Testbed.inventoryPath, "--limit", "host00[5-6]", "--journal", journal, "--yes",
             "--connect-timeout", "30s",
         ])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
 
-        let runs = try drover(["runs", "--journal", journal, "--output", "json"])
+        let runs = try await drover(["runs", "--journal", journal, "--output", "json"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(runs.stdout.utf8)) as? [String: Any])
         let id = try #require(object["id"] as? String)
         #expect(object["status"] as? String == "SUCCESSFUL")
@@ -100,7 +100,7 @@ struct JournalCLITests {
         #expect(object["change_id"] as? String == "RFC-2026-0777")
         #expect(object["environment"] as? String == "testbed")
 
-        let log = try drover(["log", id, "--journal", journal, "--output", "markdown"])
+        let log = try await drover(["log", id, "--journal", journal, "--output", "markdown"])
         #expect(log.status == 0)
         #expect(log.stdout.contains("| Change ID | RFC-2026-0777 |"))
         #expect(log.stdout.contains("| Operator | ci-operator |"))
@@ -109,13 +109,13 @@ struct JournalCLITests {
         #expect(log.stdout.contains("- [x] Verification: check: command grep -qx last"))
         #expect(log.stdout.contains("| Final status | SUCCESSFUL"))
 
-        let verify = try drover(["verify", "--journal", journal])
+        let verify = try await drover(["verify", "--journal", journal])
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         #expect(verify.stdout.contains("run \(id): ok"))
 
         // Someone edits one event row (around the append-only triggers) — verify names it.
         let database = try DatabaseQueue(path: journal)
-        let sequence = try database.write { db in
+        let sequence = try await database.write { db in
             let sequence = try #require(
                 try Int.fetchOne(
                     db, sql: "SELECT min(seq) FROM events WHERE run_id = ? AND kind = 'step_finished' AND payload LIKE '%host006%'",
@@ -126,15 +126,15 @@ struct JournalCLITests {
                 arguments: [id, sequence])
             return sequence
         }
-        let tampered = try drover(["verify", id, "--journal", journal])
+        let tampered = try await drover(["verify", id, "--journal", journal])
         #expect(tampered.status == 1)
         #expect(tampered.stdout.contains("run \(id): TAMPERED: event \(sequence) (step_finished)"), "\(tampered.stdout)")
         #expect(tampered.stdout.contains("has been altered"))
     }
 
-    @Test func killedControllerIsResumedAndNoCompletedStepRunsTwice() throws {
-        let (directory, journal, remote) = try workspace()
-        let playbook = try playbook(in: directory, remote: remote)
+    @Test func killedControllerIsResumedAndNoCompletedStepRunsTwice() async throws {
+        let (directory, journal, remote) = try await workspace()
+        let playbook = try await playbook(in: directory, remote: remote)
         let hosts = (5...10).map(Testbed.name)
         let controller = try RunningProcess(
             binary,
@@ -157,23 +157,23 @@ struct JournalCLITests {
             waiting = waiting.filter { !started.contains("\"host\":\"\($0)\"") }
         }
         controller.kill(SIGKILL)
-        let id = try #require(try runIDs(journal).first)
-        let listed = try drover(["runs", "--journal", journal, "--output", "json"])
+        let id = try #require(try await runIDs(journal).first)
+        let listed = try await drover(["runs", "--journal", journal, "--output", "json"])
         #expect(listed.stdout.contains("\"status\":\"RUNNING\""))
 
         // The dead controller's leases still stand: another run on an overlapping host is refused, naming it.
-        let other = try drover([
+        let other = try await drover([
             "run", playbook, "-i", Testbed.inventoryPath, "--limit", "host010", "--journal", journal, "--yes",
         ])
         #expect(other.status == 4, "\(other.stdout)\(other.stderr)")
         #expect(other.stderr.contains("locked by run \(id) of ci-operator"), "\(other.stderr)")
 
-        try release("host00[7-8]", remote)
-        let resumed = try drover(["resume", id, "--journal", journal, "--connect-timeout", "30s"])
+        try await release("host00[7-8]", remote)
+        let resumed = try await drover(["resume", id, "--journal", journal, "--connect-timeout", "30s"])
         #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
 
         for host in hosts {
-            let log = try lines(of: host, remote)
+            let log = try await lines(of: host, remote)
             #expect(log.filter { $0 == "first" }.count == 1, "\(host): \(log)")
             #expect(log.filter { $0 == "last" }.count == 1, "\(host): \(log)")
             // Batch 2's `slow` was cut off by the kill and is idempotent: it ran again, once (whether the killed
@@ -182,20 +182,20 @@ struct JournalCLITests {
             #expect(slow.contains(log.filter { $0 == "slow" }.count), "\(host): \(log)")
         }
 
-        let verify = try drover(["verify", id, "--journal", journal])
+        let verify = try await drover(["verify", id, "--journal", journal])
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
-        let log = try drover(["log", id, "--journal", journal])
+        let log = try await drover(["log", id, "--journal", journal])
         #expect(log.stdout.contains("resumed the run"))
         #expect(log.stdout.contains("cut-off steps run again: "), "\(log.stdout)")
         #expect(log.stdout.contains("'slow' on host007") && log.stdout.contains("'slow' on host008"))
         #expect(log.stdout.contains("SUCCESSFUL"))
-        let unlocked = try drover(["unlock", "host005", "--journal", journal])
+        let unlocked = try await drover(["unlock", "host005", "--journal", journal])
         #expect(unlocked.stdout.contains("host005: not locked"))
     }
 
-    @Test func cutOffStepThatIsNotIdempotentStopsResumeNamingTheHost() throws {
-        let (directory, journal, remote) = try workspace()
-        let playbook = try playbook(in: directory, remote: remote, slowIdempotent: false)
+    @Test func cutOffStepThatIsNotIdempotentStopsResumeNamingTheHost() async throws {
+        let (directory, journal, remote) = try await workspace()
+        let playbook = try await playbook(in: directory, remote: remote, slowIdempotent: false)
         let controller = try RunningProcess(
             binary,
             [
@@ -215,25 +215,25 @@ struct JournalCLITests {
             waiting = waiting.filter { !started.contains("\"host\":\"\($0)\"") }
         }
         controller.kill(SIGKILL)
-        let id = try #require(try runIDs(journal).first)
-        let resumed = try drover(["resume", id, "--journal", journal])
+        let id = try #require(try await runIDs(journal).first)
+        let resumed = try await drover(["resume", id, "--journal", journal])
         #expect(resumed.status == 5, "\(resumed.stdout)\(resumed.stderr)")
         #expect(resumed.stderr.contains("host013 needs attention: 'slow'"), "\(resumed.stderr)")
         #expect(resumed.stderr.contains("host014 needs attention: 'slow'"), "\(resumed.stderr)")
         #expect(resumed.stderr.contains("--rerun-unfinished"))
         // Nothing ran: stage 3 never started on any host.
-        #expect(try lines(of: "host011", remote).filter { $0 == "last" }.count == 1)
-        #expect(try lines(of: "host013", remote).filter { $0 == "last" }.isEmpty)
+        #expect(try await lines(of: "host011", remote).filter { $0 == "last" }.count == 1)
+        #expect(try await lines(of: "host013", remote).filter { $0 == "last" }.isEmpty)
 
-        try release("host01[3-4]", remote)
-        let rerun = try drover(["resume", id, "--journal", journal, "--rerun-unfinished", "--connect-timeout", "30s"])
+        try await release("host01[3-4]", remote)
+        let rerun = try await drover(["resume", id, "--journal", journal, "--rerun-unfinished", "--connect-timeout", "30s"])
         #expect(rerun.status == 0, "\(rerun.stdout)\(rerun.stderr)")
-        #expect(try lines(of: "host013", remote).filter { $0 == "last" }.count == 1)
+        #expect(try await lines(of: "host013", remote).filter { $0 == "last" }.count == 1)
     }
 
-    @Test func terminatedControllerRecordsInterruptedAndResumeFinishesTheRun() throws {
-        let (directory, journal, remote) = try workspace()
-        let playbook = try playbook(in: directory, remote: remote)
+    @Test func terminatedControllerRecordsInterruptedAndResumeFinishesTheRun() async throws {
+        let (directory, journal, remote) = try await workspace()
+        let playbook = try await playbook(in: directory, remote: remote)
         let controller = try RunningProcess(
             binary,
             [
@@ -255,35 +255,35 @@ struct JournalCLITests {
         // Nothing new starts; the in-flight `slow` steps finish once released.
         kill(controller.pid, SIGTERM)
         #expect(controller.waitForLine { $0.contains("\"event\":\"stop_requested\"") } != nil)
-        try release("host01[7-8]", remote)
+        try await release("host01[7-8]", remote)
         let finished = controller.waitForLine { $0.contains("\"event\":\"run_finished\"") }
         #expect(finished?.contains("\"status\":\"INTERRUPTED\"") == true, "\(finished ?? "no run_finished")")
         #expect(controller.wait() == 5)
-        let id = try #require(try runIDs(journal).first)
-        let listed = try drover(["runs", "--journal", journal, "--output", "json"])
+        let id = try #require(try await runIDs(journal).first)
+        let listed = try await drover(["runs", "--journal", journal, "--output", "json"])
         #expect(listed.stdout.contains("\"status\":\"INTERRUPTED\""))
-        let resumed = try drover(["resume", id, "--journal", journal, "--connect-timeout", "30s"])
+        let resumed = try await drover(["resume", id, "--journal", journal, "--connect-timeout", "30s"])
         #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
         for host in (15...18).map(Testbed.name) {
-            let log = try lines(of: host, remote)
+            let log = try await lines(of: host, remote)
             #expect(log.filter { $0 == "first" }.count == 1, "\(host): \(log)")
             #expect(log.filter { $0 == "last" }.count == 1, "\(host): \(log)")
         }
-        #expect(try drover(["verify", id, "--journal", journal]).status == 0)
+        #expect(try await drover(["verify", id, "--journal", journal]).status == 0)
     }
 
-    @Test func unwritableJournalIsAClearErrorBeforeAnyHostIsTouched() throws {
-        let (directory, _, remote) = try workspace()
-        let playbook = try playbook(in: directory, remote: remote)
+    @Test func unwritableJournalIsAClearErrorBeforeAnyHostIsTouched() async throws {
+        let (directory, _, remote) = try await workspace()
+        let playbook = try await playbook(in: directory, remote: remote)
         let blocker = directory + "/not-a-directory"
         FileManager.default.createFile(atPath: blocker, contents: Data())
-        let run = try drover([
+        let run = try await drover([
             "run", playbook, "-i", Testbed.inventoryPath, "--limit", "host015", "--journal", blocker + "/journal.sqlite",
             "--yes",
         ])
         #expect(run.status == 1)
         #expect(run.stderr.contains("journal"), "\(run.stderr)")
         #expect(run.stderr.contains(blocker))
-        #expect(try lines(of: "host015", remote).isEmpty)
+        #expect(try await lines(of: "host015", remote).isEmpty)
     }
 }

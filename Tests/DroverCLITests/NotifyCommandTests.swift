@@ -6,12 +6,17 @@ import Testing
 /// loopback started by the test.
 @Suite("drover run notices and notify-test", .timeLimit(.minutes(2)))
 struct NotifyCommandTests {
+    let droverHome = NSTemporaryDirectory() + "drover-home-" + UUID().uuidString
+
     init() throws { try Testbed.ensureUp() }
 
     private func drover(_ arguments: [String], environment: [String: String] = [:]) async throws -> Subprocess.Result {
         let binary = ProcessInfo.processInfo.environment["DROVER_BINARY"]
             ?? Testbed.repositoryRoot + "/.build/debug/drover"
-        return try await Subprocess.run(binary, arguments, environment: environment, timeout: .seconds(90))
+        // A journal of its own: runs of concurrent tests on the same hosts would otherwise meet each other's locks.
+        return try await Subprocess.run(
+            binary, arguments, environment: environment.merging(["DROVER_HOME": droverHome]) { $1 },
+            timeout: .seconds(90))
     }
 
     private func directory() async throws -> String {

@@ -5,10 +5,13 @@ import Testing
 /// `drover window`, `drover calendar`, `drover plan` and `drover run` against a policy, at fixed instants.
 @Suite("drover window and the run gate", .timeLimit(.minutes(2)))
 struct WindowCommandTests {
+    let droverHome = NSTemporaryDirectory() + "drover-home-" + UUID().uuidString
+
     private func drover(_ arguments: String...) async throws -> Subprocess.Result {
         let binary = ProcessInfo.processInfo.environment["DROVER_BINARY"]
             ?? Testbed.repositoryRoot + "/.build/debug/drover"
-        return try await Subprocess.run(binary, arguments, timeout: .seconds(90))
+        // A journal of its own: runs of concurrent tests on the same hosts would otherwise meet each other's locks.
+        return try await Subprocess.run(binary, arguments, environment: ["DROVER_HOME": droverHome], timeout: .seconds(90))
     }
 
     private var examplePolicy: String { Testbed.repositoryRoot + "/Inventory/policy.yml" }
