@@ -50,6 +50,8 @@ public struct JournalNote: Sendable, Hashable, Codable {
         case refused = "run_refused"
         /// `drover resume` continued the run.
         case resumed = "run_resumed"
+        /// `drover resume` was refused by the policy (outside a window, in a blackout): the run stays interrupted.
+        case resumeRefused = "resume_refused"
         /// `drover unlock` broke one of the run's leases.
         case lockBroken = "lock_broken"
         /// A step was started but never finished, and is not idempotent: a person must look at the host.

@@ -16,6 +16,8 @@ struct ResumeCommand: AsyncParsableCommand {
             inventory too, unless -i names another. A step recorded as started but not finished runs again only
             if it is marked idempotent: true; otherwise its host needs attention and resume stops (exit 5) —
             check the host, then pass --rerun-unfinished. A run whose controller is still alive is refused (exit 4).
+            The maintenance policy is checked again first: outside a window or in a blackout the run is not resumed
+            (exit 4, the run stays INTERRUPTED), and no batch starts unless it fits before the window closes.
             Exit status as for drover run.
             """
     )
@@ -39,6 +41,8 @@ struct ResumeCommand: AsyncParsableCommand {
     var rerunUnfinished = false
 
     @OptionGroup var journalOptions: JournalOptions
+
+    @OptionGroup var policyOptions: PolicyOptions
 
     func run() async throws {
         signal(SIGPIPE, SIG_IGN)
@@ -74,6 +78,25 @@ struct ResumeCommand: AsyncParsableCommand {
         let playbook = try CommandSupport.playbook(record.playbookPath, inventory: loadedInventory)
         let targets = try CommandSupport.hosts(in: loadedInventory, limit: record.limit)
 
+        // The policy again: resuming is starting work, and the window may have closed since.
+        let (policy, _) = try policyOptions.load(inventoryPath: inventory ?? record.inventoryPath)
+        let gate = PolicyGate.decide(
+            policy: policy, environment: loadedInventory.environment, change: playbook.change, emergency: nil, at: Date())
+        guard gate.allowed else {
+            _ = try? journal.append(
+                .note(JournalNote(kind: .resumeRefused, text: "resume refused: " + gate.check.sentence, by: JournalOptions.operatorName)),
+                run: runID)
+            Terminal.error(gate.check.sentence)
+            Terminal.error("not resumed: run \(runID) stays INTERRUPTED; resume it in the next opening")
+            throw ExitCode(RunStatus.refused.exitCode)
+        }
+        let batchGate: (@Sendable (BatchGateInput) -> Decision?)? = gate.closesAt.map { closesAt in
+            let closing = gate.closing
+            return { input in
+                WindowFit.decision(input, now: Date(), closesAt: closesAt, closing: closing, firstBatchEstimate: nil)
+            }
+        }
+
         let entries = try journalCall { try journal.events(run: runID) }.compactMap { try? $0.entry() }
         let plan = ResumePlan(entries: entries, playbook: playbook, rerunUnfinished: rerunUnfinished)
         guard plan.canContinue else {
@@ -99,7 +122,10 @@ struct ResumeCommand: AsyncParsableCommand {
             journal: journal, runID: runID, playbook: playbook, inventory: loadedInventory, targets: targets,
             configuration: .init(
                 runID: runID, forks: fleet.forks, checkOnly: record.checkOnly,
-                baseDirectory: InventoryLoader.directory(of: record.playbookPath), resume: plan.state),
+                overrunFactor: gate.environmentPolicy?.overrunFactor ?? EnvironmentPolicy.defaultOverrunFactor,
+                onOverrun: gate.environmentPolicy?.onOverrun ?? .haltAndRollback,
+                baseDirectory: InventoryLoader.directory(of: record.playbookPath), batchGate: batchGate,
+                resume: plan.state),
             fleet: fleet, takeOverOwnLeases: true, recordRefusal: false, reporter: reporter, stop: stop,
             recorder: RunSession.recorder(journal: journal, run: runID, stop: stop), notifier: nil)
         try session.lease()

@@ -262,6 +262,19 @@ struct JournalCLITests {
         let id = try #require(try await runIDs(journal).first)
         let listed = try await drover(["runs", "--journal", journal, "--output", "json"])
         #expect(listed.stdout.contains("\"status\":\"INTERRUPTED\""))
+        // The policy is checked again before resuming: inside a blackout the run is not resumed and stays
+        // INTERRUPTED.
+        let closed = directory + "/closed-policy.yml"
+        try """
+        environments:
+          testbed:
+            blackouts:
+              - { name: All day freeze, daily: "00:00-24:00" }
+        """.write(toFile: closed, atomically: true, encoding: .utf8)
+        let refused = try await drover(["resume", id, "--journal", journal, "--policy", closed])
+        #expect(refused.status == 4, "\(refused.stdout)\(refused.stderr)")
+        #expect(refused.stderr.contains("All day freeze"))
+        #expect(try await drover(["runs", "--journal", journal, "--output", "json"]).stdout.contains("\"status\":\"INTERRUPTED\""))
         let resumed = try await drover(["resume", id, "--journal", journal, "--connect-timeout", "30s"])
         #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
         for host in (15...18).map(Testbed.name) {
