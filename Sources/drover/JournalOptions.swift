@@ -28,6 +28,8 @@ struct JournalOptions: ParsableArguments {
         for name in ["SUDO_USER", "USER", "LOGNAME"] {
             if let value = environment[name], !value.isEmpty { return value }
         }
+        // No login variables (cron, systemd, a container): the account the controller runs as.
+        if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return String(cString: name) }
         return "unknown"
     }
 }

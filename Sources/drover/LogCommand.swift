@@ -2,7 +2,7 @@ import ArgumentParser
 import DroverJournal
 import Foundation
 
-/// `drover log RUN [--output human|json|markdown]`: one run's maintenance log.
+/// `drover log [RUN] [--output human|json|markdown]`: one run's maintenance log (the latest run without RUN).
 struct LogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "log",
@@ -12,8 +12,8 @@ struct LogCommand: ParsableCommand {
         case human, json, markdown
     }
 
-    @Argument(help: "The run id (drover runs lists them).")
-    var runID: String
+    @Argument(help: "The run id (drover runs lists them); default: the latest run.")
+    var runID: String?
 
     @Option(help: "human, json or markdown.")
     var output: Format = .human
@@ -22,6 +22,10 @@ struct LogCommand: ParsableCommand {
 
     func run() throws {
         let journal = try journalOptions.open()
+        guard let runID = try runID ?? journalCall({ try journal.runs(since: nil) }).first?.id else {
+            Terminal.error("drover: the journal \(journalOptions.path) holds no run yet")
+            throw ExitCode(64)
+        }
         guard let record = try journalCall({ try journal.run(runID) }) else {
             Terminal.error("drover: the journal \(journalOptions.path) has no run '\(runID)' (drover runs lists them)")
             throw ExitCode(64)
