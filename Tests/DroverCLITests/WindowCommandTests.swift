@@ -112,6 +112,27 @@ struct WindowCommandTests {
         #expect(tooFar.stdout.contains("that is further away than --max-wait 2h"))
     }
 
+    @Test func waitForWindowSleepsUntilTheOpeningThenRuns() async throws {
+        try Testbed.ensureUp()
+        let files = try await scratch()
+        // Two seconds before Tuesday's Nightly window opens: the run waits for it, then goes ahead.
+        let result = try await drover(
+            "run", files.playbook, "-i", Testbed.inventoryPath, "--policy", files.policy, "--yes", "--output", "json",
+            "--now", "2026-11-24T21:59:58Z", "--wait-for-window", "--max-wait", "1h")
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let events = try result.stdout.split(separator: "\n").map {
+            try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        let names = events.compactMap { $0["event"] as? String }
+        #expect(Array(names.prefix(3)) == ["run_started", "waiting_for_window", "policy_checked"])
+        #expect(events.first { $0["event"] as? String == "waiting_for_window" }?["window"] as? String == "Nightly")
+        #expect(events.first { $0["event"] as? String == "policy_checked" }?["allowed"] as? Bool == true)
+        #expect(events.last?["status"] as? String == "SUCCESSFUL")
+        let check = try await drover(
+            "exec", "-i", Testbed.inventoryPath, "--limit", "host005:host006", "--", "test -e \(files.marker)/done && rm -rf \(files.marker)")
+        #expect(check.status == 0)
+    }
+
     @Test func emergencyOverrideRunsInABlackoutAndIsRecordedInJSONEvents() async throws {
         try Testbed.ensureUp()
         let files = try await scratch()
