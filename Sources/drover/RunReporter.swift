@@ -5,8 +5,8 @@ import Foundation
 /// Prints a run's events as they happen: plain lines for people, or one JSON object per line for machines.
 ///
 /// Human output names every batch, every failure with its reason, every decision with its numbers, every
-/// rollback, then a recap table; it is plain lines (no cursor tricks), so it reads the same in a terminal,
-/// a CI log or a pipe.
+/// rollback, then a recap table, as plain lines. On a terminal a live status line (`LiveStatus`) sits under
+/// them, redrawn as steps start and finish; a pipe or a CI log gets the plain lines alone.
 final class RunReporter: @unchecked Sendable {
     private let format: OutputFormat
     private let lock = NSLock()
@@ -15,18 +15,61 @@ final class RunReporter: @unchecked Sendable {
     private let start = Date()
     private var emergency: EmergencyOverride?
 
+    private var live: LiveStatus?
+    private var liveShown = false
+
     init(format: OutputFormat) {
         self.format = format
+        let terminal = isatty(STDOUT_FILENO) != 0 && ProcessInfo.processInfo.environment["TERM"] != "dumb"
+        self.live = format == .human && terminal ? LiveStatus() : nil
     }
 
     func handle(_ event: RunEvent) {
         lock.withLock {
             switch format {
             case .json: write(RunEventJSON.line(event, at: Date()))
-            case .human: if let text = human(event) { write(text) }
+            case .human:
+                if let text = human(event) { write(text) }
+                if live != nil {
+                    live!.absorb(event)
+                    if case .stepFinished(let ref, let outcome) = event, ref.phase == .steps, outcome.status != .failed,
+                        ref.step == lastStepIndex[ref.stage]
+                    {
+                        live!.hostFinished(ref.host)
+                    }
+                    drawLive()
+                }
             }
-
         }
+    }
+
+    /// The index of each stage's last step, so the live view counts a host done when it finishes it.
+    private var lastStepIndex: [Int: Int] = [:]
+
+    /// Tells the live view how many steps each stage has.
+    func expect(stepsPerStage: [Int]) {
+        lock.withLock {
+            for (stage, count) in stepsPerStage.enumerated() { lastStepIndex[stage] = count - 1 }
+        }
+    }
+
+    /// Redraws the status line in place (call with the lock held).
+    private func drawLive() {
+        guard let line = live?.line(elapsed: Date().timeIntervalSince(start)) else {
+            clearLive()
+            return
+        }
+        let width = max(20, Terminal.columns - 1)
+        let shown = line.count > width ? String(line.prefix(width - 1)) + "…" : line
+        try? FileHandle.standardOutput.write(contentsOf: Data(("\r\u{1B}[K" + shown).utf8))
+        liveShown = true
+    }
+
+    /// Removes the status line so a plain line can take its place (call with the lock held).
+    private func clearLive() {
+        guard liveShown else { return }
+        try? FileHandle.standardOutput.write(contentsOf: Data("\r\u{1B}[K".utf8))
+        liveShown = false
     }
 
     private func human(_ event: RunEvent) -> String? {
@@ -168,6 +211,7 @@ final class RunReporter: @unchecked Sendable {
     /// Unbuffered, so a pipe or CI log sees each line as it happens. A closed pipe (`| head`) is not a reason to
     /// stop the run: the lines are dropped and the rollout carries on.
     private func write(_ text: String) {
+        clearLive()
         try? FileHandle.standardOutput.write(contentsOf: Data((text + "\n").utf8))
     }
 

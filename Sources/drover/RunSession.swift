@@ -73,6 +73,7 @@ struct RunSession {
     /// Runs the engine to its end and exits with the run's status.
     func execute() async throws {
         let reporter = self.reporter
+        reporter.expect(stepsPerStage: playbook.stages.map(\.steps.count))
         let stop = self.stop
         let keeper = LeaseKeeper(journal: journal, run: runID)
         let engine = RolloutEngine(

@@ -105,6 +105,26 @@ struct RunCommandTests {
         #expect((7...10).allSatisfy { releases[String(format: "host%03d", $0)] == "none" }, "\(releases)")
     }
 
+    @Test func aTerminalGetsALiveStatusLineAndAPipeGetsPlainLines() async throws {
+        try Testbed.ensureUp()
+        let binary =
+            ProcessInfo.processInfo.environment["DROVER_BINARY"] ?? Testbed.repositoryRoot + "/.build/debug/drover"
+        let path = try await playbook()
+        let command = [binary, "run", path, "-i", Testbed.inventoryPath, "--yes"].map { "'\($0)'" }
+            .joined(separator: " ")
+        // `script` runs drover on a pseudo-terminal, as a person at a terminal would.
+        let terminal = try await Subprocess.run(
+            "/usr/bin/script", ["-qfec", command, directory + "/typescript"],
+            environment: ["HOME": directory, "TERM": "xterm", "COLUMNS": "200"], timeout: .seconds(120))
+        #expect(terminal.status == 0, "\(terminal.stdout)")
+        #expect(terminal.stdout.contains("\r\u{1B}[K[stage 1 'Roll out v2' · batch 1/5] 0/2 done, 1 running, 0 failed"))
+        #expect(terminal.stdout.contains("SUCCESSFUL (exit 0)"))
+        let piped = try await drover(["run", path, "-i", Testbed.inventoryPath, "--yes"])
+        #expect(piped.status == 0)
+        #expect(!piped.stdout.contains("\u{1B}"))
+        _ = try await releases()
+    }
+
     @Test func invalidPlaybookExitsSixtyFourNamingTheLine() async throws {
         let path = directory + "/bad.yml"
         try "name: x\nstages:\n  - name: a\n    hosts: all\n    steps:\n      - run: true\n        tiemout: 5s\n"
