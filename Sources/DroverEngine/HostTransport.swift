@@ -13,11 +13,13 @@ public protocol HostTransport: Sendable {
 public protocol HostConnection: Sendable {
     /// Runs `command` through the remote shell.
     /// - Parameters:
+    ///   - input: written to the command's stdin, then end of file (a secret goes here, never into the command).
     ///   - timeout: after this long the remote command is ended and ``HostError/Code/timedOut`` thrown.
     ///   - output: receives every chunk of output as it arrives (the result keeps only a tail).
     /// - Throws: ``HostError``.
     func run(
         _ command: String,
+        input: [UInt8],
         timeout: Duration,
         output: (@Sendable (OutputStream, [UInt8]) -> Void)?
     ) async throws -> CommandResult
@@ -33,6 +35,12 @@ public protocol HostConnection: Sendable {
 
 extension HostConnection {
     public func run(_ command: String, timeout: Duration) async throws -> CommandResult {
-        try await run(command, timeout: timeout, output: nil)
+        try await run(command, input: [], timeout: timeout, output: nil)
+    }
+
+    public func run(
+        _ command: String, timeout: Duration, output: (@Sendable (OutputStream, [UInt8]) -> Void)?
+    ) async throws -> CommandResult {
+        try await run(command, input: [], timeout: timeout, output: output)
     }
 }

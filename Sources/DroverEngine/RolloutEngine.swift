@@ -55,6 +55,8 @@ public struct RolloutEngine: Sendable {
     public var events: @Sendable (RunEvent) -> Void
     /// Waits between batches, for `wait` steps and retry delays (tests pass one that returns at once).
     public var sleep: @Sendable (Duration) async throws -> Void
+    /// Reads `become` passwords from where the inventory says they are (tests pass their own).
+    public var becomePassword: @Sendable (ConnectionSettings.PasswordSource) -> String? = StepRunner.readPassword
     /// The monotonic clock run and batch durations are measured with (tests inject a manual one).
     public var now: @Sendable () -> ContinuousClock.Instant
 
@@ -113,7 +115,7 @@ private struct Execution {
 
     let engine: RolloutEngine
     let pool: ConnectionPool
-    let runner: StepRunner
+    var runner: StepRunner
     /// This run's batch durations so far, for window fit.
     var measured: [Duration] = []
     var overrunWarned = false
@@ -138,6 +140,7 @@ private struct Execution {
             pool: pool, inventory: engine.inventory, runID: engine.configuration.runID,
             baseDirectory: engine.configuration.baseDirectory, checkOnly: engine.configuration.checkOnly,
             sleep: engine.sleep)
+        self.runner.becomePassword = engine.becomePassword
         for host in engine.targets {
             states[host.name] = HostSummary(name: host.name, state: .skipped, steps: 0, reason: nil, duration: .zero)
         }

@@ -1,4 +1,8 @@
 public import DroverModel
+import Foundation
+
+/// Foundation declares a `Host` too; here it is an inventory host.
+private typealias Host = DroverModel.Host
 
 /// Runs one step for one host: `when`, templates, `become`, delegation, retries, checks, uploads, scripts.
 /// Never throws: every ending is a `StepOutcome` with a reason a person can read.
@@ -12,6 +16,27 @@ public struct StepRunner: Sendable {
     public var checkOnly: Bool
     public var sleep: @Sendable (Duration) async throws -> Void
     public var clock = ContinuousClock()
+    /// Reads a `become` password from where the inventory says it is (tests pass their own).
+    public var becomePassword: @Sendable (ConnectionSettings.PasswordSource) -> String? = StepRunner.readPassword
+
+    /// The password from an environment variable, or the first line of a file.
+    public static let readPassword: @Sendable (ConnectionSettings.PasswordSource) -> String? = { source in
+        switch source {
+        case .environment(let name):
+            guard let value = getenv(name) else { return nil }
+            return String(cString: value)
+        case .file(let path):
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+            return text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init)
+        }
+    }
+
+    static func describe(_ source: ConnectionSettings.PasswordSource) -> String {
+        switch source {
+        case .environment(let name): return "the environment variable \(name)"
+        case .file(let path): return "the file \(path)"
+        }
+    }
 
     public init(
         pool: ConnectionPool, inventory: Inventory, runID: String, baseDirectory: String, checkOnly: Bool,
@@ -26,7 +51,7 @@ public struct StepRunner: Sendable {
     }
 
     /// Runs `step` for `host` with `context`.
-    public func run(_ step: Step, for host: Host, context: TemplateContext) async -> StepOutcome {
+    public func run(_ step: Step, for host: DroverModel.Host, context: TemplateContext) async -> StepOutcome {
         let start = clock.now
         var outcome = await attempt(step, for: host, context: context)
         outcome.duration = start.duration(to: clock.now)
@@ -61,7 +86,7 @@ public struct StepRunner: Sendable {
                 do { try await sleep(step.delay) } catch { break }
             }
             attempts += 1
-            last = await once(step, on: connection, context: context)
+            last = await once(step, on: connection, host: target, context: context)
             last.attempts = attempts
             if last.status == .ok || Task.isCancelled { break }
             // A host that stopped answering will not answer a retry either.
@@ -76,16 +101,18 @@ public struct StepRunner: Sendable {
     }
 
     /// One attempt of the action.
-    private func once(_ step: Step, on connection: any HostConnection, context: TemplateContext) async -> StepOutcome {
+    private func once(
+        _ step: Step, on connection: any HostConnection, host target: Host, context: TemplateContext
+    ) async -> StepOutcome {
         switch step.action {
         case .run(let template):
             guard let command = context.renderCommand(template) else { return unrendered(template) }
-            return await execute(command, step: step, on: connection)
+            return await execute(command, step: step, on: connection, host: target)
         case .check(let check):
             guard let command = CheckCommand.command(for: check, context: context) else {
                 return StepOutcome(status: .failed, reason: "a template in the check has no value", attempts: 0)
             }
-            return await execute(command, step: step, on: connection)
+            return await execute(command, step: step, on: connection, host: target)
         case .wait(.duration(let duration)):
             do {
                 try await sleep(duration)
@@ -97,7 +124,7 @@ public struct StepRunner: Sendable {
             guard let command = CheckCommand.command(for: check, context: context) else {
                 return StepOutcome(status: .failed, reason: "a template in the check has no value", attempts: 0)
             }
-            return await execute(command, step: step, on: connection)
+            return await execute(command, step: step, on: connection, host: target)
         case .upload(let source, let destination, let mode):
             guard let local = context.render(source) else { return unrendered(source) }
             guard var remote = context.render(destination) else { return unrendered(destination) }
@@ -118,17 +145,32 @@ public struct StepRunner: Sendable {
             }
             let rendered = arguments.flatMap { context.renderCommand($0) } ?? ""
             let quoted = ShellQuote.quote(remote)
-            return await execute("\(quoted) \(rendered); rc=$?; rm -f \(quoted); exit $rc", step: step, on: connection)
+            return await execute("\(quoted) \(rendered); rc=$?; rm -f \(quoted); exit $rc", step: step, on: connection, host: target)
         }
     }
 
-    private func execute(_ command: String, step: Step, on connection: any HostConnection) async -> StepOutcome {
+    private func execute(
+        _ command: String, step: Step, on connection: any HostConnection, host target: Host
+    ) async -> StepOutcome {
         var command = command
+        var input: [UInt8] = []
         if step.become {
-            command = "sudo -n -u \(ShellQuote.quote(step.becomeUser ?? "root")) -- sh -c \(ShellQuote.quote(command))"
+            let user = ShellQuote.quote(step.becomeUser ?? "root")
+            if let source = target.connection.becomePassword {
+                // The password goes to sudo on stdin: never into the command line, a log or the journal.
+                guard let password = becomePassword(source) else {
+                    return StepOutcome(
+                        status: .failed, reason: "become: \(Self.describe(source)) holds no password", attempts: 0)
+                }
+                // `exec </dev/null`: whatever sudo did not read of stdin never reaches the command.
+                command = "sudo -S -p '' -u \(user) -- sh -c \(ShellQuote.quote("exec </dev/null; " + command))"
+                input = Array((password + "\n").utf8)
+            } else {
+                command = "sudo -n -u \(user) -- sh -c \(ShellQuote.quote(command))"
+            }
         }
         do {
-            let result = try await connection.run(command, timeout: step.timeout)
+            let result = try await connection.run(command, input: input, timeout: step.timeout, output: nil)
             if result.succeeded { return StepOutcome(status: .ok, result: result) }
             return StepOutcome(status: .failed, result: result, reason: Self.failure(result))
         } catch {

@@ -17,6 +17,8 @@ struct ConnectionResolver {
 
     /// The variables that hold a password in Ansible.
     static let passwordVariables = ["ansible_password", "ansible_ssh_pass", "ansible_ssh_password"]
+    /// The variables that hold a `become` (sudo) password in Ansible; read by the engine, checked here.
+    static let becomePasswordVariables = ["ansible_become_password", "ansible_become_pass"]
 
     var defaultUser: String
     var homeDirectory: String?
@@ -209,9 +211,18 @@ struct ConnectionResolver {
         if let variable = vars["drover_passphrase_env"] {
             passphraseEnvironment = environmentName(variable, errors: &errors)
         }
+        // The sudo password for `become`: never a literal (refused for the whole inventory), only where it is.
+        var becomePassword: ConnectionSettings.PasswordSource?
+        if let variable = vars["drover_become_password_env"] {
+            if let name = environmentName(variable, errors: &errors) { becomePassword = .environment(name) }
+        } else if let literal = variable("ansible_become_password", "ansible_become_pass"),
+            let text = literal.value.stringValue
+        {
+            becomePassword = passwordReference(text)
+        }
 
         guard errors.isEmpty else { return .failure(ErrorList(errors: errors)) }
-        return .success(
+        var settings =
             ConnectionSettings(
                 address: finalAddress,
                 port: finalPort,
@@ -221,7 +232,9 @@ struct ConnectionResolver {
                 hostKeyPolicy: policy,
                 password: password,
                 passphraseEnvironment: passphraseEnvironment,
-                proxyJump: proxyJump))
+                proxyJump: proxyJump)
+        settings.becomePassword = becomePassword
+        return .success(settings)
     }
 
     /// The hops with what ssh_config says about each: `HostName`, then `User` and `Port` where the hop names none.

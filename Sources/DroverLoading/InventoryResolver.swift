@@ -154,5 +154,14 @@ struct InventoryResolver {
                     + "instead",
                 at: variable.location)
         }
+        for variable in variables where ConnectionResolver.becomePasswordVariables.contains(variable.name) {
+            guard connections.isLiteralPassword(variable.value) else { continue }
+            errors.add(
+                .literalSecret,
+                "\(variable.name) holds a literal password, and Drover keeps no secrets in inventories: set "
+                    + "drover_become_password_env=VAR (an environment variable) or write it as "
+                    + "{{ lookup('env', 'VAR') }} instead",
+                at: variable.location)
+        }
     }
 }

@@ -40,6 +40,8 @@ public struct ConnectionSettings: Sendable, Hashable, Codable {
     /// The environment variable holding the key passphrase, if any.
     public var passphraseEnvironment: String?
     public var proxyJump: [Jump]
+    /// Where the `sudo` password for `become` steps comes from (sent on the command's stdin, never in it).
+    public var becomePassword: PasswordSource?
 
     public init(
         address: String,

@@ -2,16 +2,19 @@ internal import CLibSSH2
 import DroverModel
 import Foundation
 
-/// Runs one command on a channel: open → exec → read stdout and stderr to EOF → close → exit status.
+/// Runs one command on a channel: open → exec → write stdin (if any) → EOF → read stdout and stderr to EOF →
+/// close → exit status.
 ///
 /// The remote command runs under `timeout`, so a command that overruns is ended on the host itself, not
 /// just abandoned by us; our own deadline (the timeout plus a grace period) only fires when the host stops
 /// answering altogether.
 final class ExecOperation: ContinuationOperation<CommandResult>, ReactorOperation {
-    private enum Phase { case open, start, sendEOF, read, close, waitClosed }
+    private enum Phase { case open, start, writeInput, sendEOF, read, close, waitClosed }
 
     let deadline: ContinuousClock.Instant?
     private let command: [CChar]
+    /// What is left to write to the command's stdin.
+    private var input: [UInt8]
     private let timeout: Duration
     private let output: (@Sendable (DroverModel.OutputStream, [UInt8]) -> Void)?
     private let started = ContinuousClock.now
@@ -26,11 +29,12 @@ final class ExecOperation: ContinuationOperation<CommandResult>, ReactorOperatio
     static let grace: Duration = .seconds(3)
 
     init(
-        command: String, timeout: Duration, tailLimit: Int, label: String,
+        command: String, input: [UInt8] = [], timeout: Duration, tailLimit: Int, label: String,
         output: (@Sendable (DroverModel.OutputStream, [UInt8]) -> Void)?,
         continuation: CheckedContinuation<CommandResult, any Error>
     ) {
         self.command = Array(Self.wrap(command, timeout: timeout).utf8CString.dropLast())
+        self.input = input
         self.timeout = timeout
         self.output = output
         self.label = label
@@ -69,6 +73,29 @@ final class ExecOperation: ContinuationOperation<CommandResult>, ReactorOperatio
                 }
                 if rc == LibSSH2.eagain { return core.blocked }
                 if rc != 0 { return fail(core, "starting the command") }
+                phase = .writeInput
+            case .writeInput:
+                // One half-sent write per session (libssh2): wait while a tunnel on this session holds it.
+                let me = ObjectIdentifier(self)
+                if !input.isEmpty {
+                    guard core.writeOwner == nil || core.writeOwner == me else { return core.blocked }
+                    let written = input.withUnsafeBufferPointer { bytes in
+                        bytes.withMemoryRebound(to: CChar.self) {
+                            libssh2_channel_write_ex(channel, 0, $0.baseAddress, $0.count)
+                        }
+                    }
+                    if written == LibSSH2.eagain {
+                        core.writeOwner = me
+                        return core.blocked
+                    }
+                    if written < 0 { return fail(core, "writing the command's input") }
+                    input.removeFirst(written)
+                    if !input.isEmpty {
+                        core.writeOwner = me
+                        continue
+                    }
+                }
+                if core.writeOwner == me { core.writeOwner = nil }
                 phase = .sendEOF
             case .sendEOF:
                 // The command gets an empty stdin instead of waiting on one that never comes.

@@ -203,12 +203,13 @@ final class SSHConnection: HostConnection {
     }
 
     func run(
-        _ command: String, timeout: Duration, output: (@Sendable (DroverModel.OutputStream, [UInt8]) -> Void)?
+        _ command: String, input: [UInt8], timeout: Duration,
+        output: (@Sendable (DroverModel.OutputStream, [UInt8]) -> Void)?
     ) async throws -> CommandResult {
         let (core, tailLimit) = (core, options.outputTailLimit)
         return try await Reactor.shared.submit(on: core) {
             ExecOperation(
-                command: command, timeout: timeout, tailLimit: tailLimit, label: core.label,
+                command: command, input: input, timeout: timeout, tailLimit: tailLimit, label: core.label,
                 output: output, continuation: $0)
         }
     }

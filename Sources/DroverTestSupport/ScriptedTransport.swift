@@ -26,6 +26,10 @@ public final class ScriptedTransport: HostTransport, @unchecked Sendable {
 
     /// Every command run, in order, with the host it ran on.
     public var commands: [(host: String, command: String)] { lock.withLock { log } }
+    /// What each command was given on stdin, in the order of `commands`.
+    public var inputs: [[UInt8]] { lock.withLock { inputLog } }
+    private var inputLog: [[UInt8]] = []
+
     /// The most connections open at the same time.
     public var peakConcurrency: Int { lock.withLock { peakConnections } }
 
@@ -44,7 +48,12 @@ public final class ScriptedTransport: HostTransport, @unchecked Sendable {
         }
     }
 
-    fileprivate func record(_ host: String, _ command: String) { lock.withLock { log.append((host, command)) } }
+    fileprivate func record(_ host: String, _ command: String, input: [UInt8] = []) {
+        lock.withLock {
+            log.append((host, command))
+            inputLog.append(input)
+        }
+    }
     fileprivate func closed() { lock.withLock { openConnections -= 1 } }
 
     private final class Connection: HostConnection, @unchecked Sendable {
@@ -60,9 +69,10 @@ public final class ScriptedTransport: HostTransport, @unchecked Sendable {
         }
 
         func run(
-            _ command: String, timeout: Duration, output: (@Sendable (DroverModel.OutputStream, [UInt8]) -> Void)?
+            _ command: String, input: [UInt8], timeout: Duration,
+            output: (@Sendable (DroverModel.OutputStream, [UInt8]) -> Void)?
         ) async throws -> CommandResult {
-            transport.record(host, command)
+            transport.record(host, command, input: input)
             await Task.yield()
             let result = answer(command)
             output?(.stdout, result.stdoutTail)

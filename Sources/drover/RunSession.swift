@@ -80,7 +80,8 @@ struct RunSession {
             playbook: playbook, inventory: inventory, targets: targets, configuration: configuration,
             transport: fleet.transport(), stop: stop,
             events: Self.sink(recorder: recorder, reporter: reporter, notifier: notifier))
-        let task = Task { await engine.run() }
+        // The handler is in place before the engine starts: a Ctrl-C as the first step starts must count.
+        let running = RunningTask()
         let journal = self.journal
         let runID = self.runID
         let interrupts = InterruptHandler { level in
@@ -101,12 +102,14 @@ struct RunSession {
                 Terminal.error("\nstopping: nothing new starts; in-flight steps finish (Ctrl-C again to abort them)")
             case .abort:
                 Terminal.error("\naborting in-flight steps")
-                task.cancel()
+                running.cancel()
             case .none:
                 break
             }
         }
         interrupts.install(on: stop)
+        let task = Task { await engine.run() }
+        running.set(task)
         let summary = await task.value
         interrupts.uninstall()
         keeper.stop()
@@ -114,5 +117,28 @@ struct RunSession {
         await notifier?.finish()
         reporter.recap(summary)
         if summary.status != .successful { throw ExitCode(summary.status.exitCode) }
+    }
+}
+
+/// The engine's task, for a second Ctrl-C to cancel; a cancel that comes first is applied when the task is set.
+private final class RunningTask: @unchecked Sendable {
+    private let lock = NSLock()
+    private var task: Task<RunSummary, Never>?
+    private var cancelled = false
+
+    func set(_ task: Task<RunSummary, Never>) {
+        let cancelNow = lock.withLock {
+            self.task = task
+            return cancelled
+        }
+        if cancelNow { task.cancel() }
+    }
+
+    func cancel() {
+        let task = lock.withLock {
+            cancelled = true
+            return self.task
+        }
+        task?.cancel()
     }
 }

@@ -234,6 +234,28 @@ import Testing
         #expect(transport.commands.map(\.command) == ["deploy app1"])
     }
 
+    @Test func becomePasswordGoesToSudoOnStdinNeverIntoTheCommand() async {
+        var playbook = rollout(serial: [])
+        playbook.stages[0].steps = [step("systemctl restart app") { $0.become = true }]
+        playbook.stages[0].rollback = []
+        let transport = ScriptedTransport { _ in .answers { _ in CommandResult(exitStatus: 0) } }
+        var hosts = inventory(apps: 2).hosts
+        hosts[0].connection.becomePassword = .environment("DROVER_TEST_SUDO_PW")
+        let inventory = Inventory(hosts: hosts, groups: [InventoryGroup(name: "app", hosts: ["app1", "app2"])])
+        var engine = RolloutEngine(
+            playbook: playbook, inventory: inventory, targets: inventory.hosts,
+            configuration: .init(runID: "r1"), transport: transport, events: { _ in }, sleep: { _ in })
+        engine.becomePassword = { source in source == .environment("DROVER_TEST_SUDO_PW") ? "s3cr3t" : nil }
+        let summary = await engine.run()
+        #expect(summary.status == .successful)
+        let byHost = Dictionary(uniqueKeysWithValues: zip(transport.commands.map(\.host), zip(transport.commands.map(\.command), transport.inputs)))
+        #expect(byHost["app1"]?.0 == "sudo -S -p '' -u root -- sh -c 'exec </dev/null; systemctl restart app'")
+        #expect(byHost["app1"]?.1 == Array("s3cr3t\n".utf8))
+        #expect(byHost["app2"]?.0 == "sudo -n -u root -- sh -c 'systemctl restart app'")
+        #expect(byHost["app2"]?.1 == [])
+        #expect(!transport.commands.contains { $0.command.contains("s3cr3t") })
+    }
+
     @Test func checkModeRunsChecksAndChangesNothing() async {
         var playbook = rollout(serial: [])
         playbook.stages[0].steps.append(Step(action: .check(.command(Template("test -f /ok")!))))

@@ -125,6 +125,24 @@ import Testing
         #expect(host.connection.password == expected)
     }
 
+    @Test func becomePasswordIsAReferenceNeverALiteral() throws {
+        let inventory = try loadInventory(
+            """
+            a drover_become_password_env=SUDO_A
+            b ansible_become_password="{{ lookup('env', 'SUDO_B') }}"
+            c
+            """)
+        #expect(inventory.hosts.map(\.connection.becomePassword) == [.environment("SUDO_A"), .environment("SUDO_B"), nil])
+        let errors = loadErrors("[web]\nw1\n[web:vars]\nansible_become_pass=t0pS3cret\n")
+        #expect(
+            errors == [
+                "inventory.ini:4:21: ansible_become_pass holds a literal password, and Drover keeps no secrets in "
+                    + "inventories: set drover_become_password_env=VAR (an environment variable) or write it as "
+                    + "{{ lookup('env', 'VAR') }} instead"
+            ])
+        #expect(!errors.joined().contains("t0pS3cret"))
+    }
+
     @Test func refusesALiteralPasswordWithoutRepeatingIt() {
         let errors = loadErrors(
             """

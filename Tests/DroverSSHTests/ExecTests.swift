@@ -10,6 +10,14 @@ extension OverRealSSH {
     struct ExecTests {
         init() throws { try Testbed.ensureUp() }
 
+        @Test func inputReachesTheCommandsStdinFollowedByEndOfFile() async throws {
+            let connection = try await makeTransport().connect(to: Testbed.host(3))
+            let result = try await connection.run(
+                "cat; echo done", input: Array("line one\nline two\n".utf8), timeout: .seconds(10), output: nil)
+            await connection.close()
+            #expect(result.stdout == "line one\nline two\ndone\n")
+        }
+
         @Test func pingsTwentyHostsAndEachSeesItsOwnPrivateDirectory() async throws {
             let hosts = Testbed.sharedHosts.map { Testbed.host($0) }
             let outcomes = await FanOut(transport: makeTransport(), forks: 20)

@@ -119,6 +119,28 @@ extension OverRealSSH {
             #expect(try await markers(fleet)[fleet[0].name] == "nobody")
         }
 
+        @Test func becomePasswordReachesSudoButNeverTheCommand() async throws {
+            var fleet = hosts(7...7)
+            fleet[0].connection.becomePassword = .environment("DROVER_RULES_SUDO_PASSWORD")
+            let stage = Stage(
+                name: Template(literal: "become"), hosts: "app",
+                steps: [
+                    step("mkdir -p {{ root }} && chmod 777 {{ root }}"),
+                    // The command reads its stdin: it must find nothing there, not the password.
+                    step("cat > {{ root }}/stdin; whoami > {{ root }}/marker") { $0.become = true; $0.becomeUser = "nobody" },
+                ])
+            var engine = RolloutEngine(
+                playbook: Playbook(name: "rules", vars: ["root": .string(root)], stages: [stage]),
+                inventory: Inventory(hosts: fleet, groups: [InventoryGroup(name: "app", hosts: fleet.map(\.name))]),
+                targets: fleet, configuration: .init(runID: "rules"), transport: makeTransport(), events: { _ in })
+            engine.becomePassword = { _ in "not-a-real-password" }
+            let summary = await engine.run()
+            #expect(summary.status == .successful, "\(summary.hosts)")
+            let stdin = try await runOn(7, "wc -c < \(root)/stdin")
+            #expect(stdin.stdout == "0\n")
+            #expect(try await markers(fleet)[fleet[0].name] == "nobody")
+        }
+
         @Test func checkModeRunsChecksButChangesNothing() async throws {
             let fleet = hosts(4...5)
             var stage = rollout(failOn: []) { _ in }
