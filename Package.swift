@@ -20,14 +20,14 @@ let package = Package(
             pkgConfig: "libssh2",
             providers: [.apt(["libssh2-1-dev", "libssl-dev"])]
         ),
-        .target(name: "DroverModel"),
+        .target(name: "DroverModel", exclude: ["README.md"]),
         .target(
             name: "DroverLoading",
             dependencies: ["DroverModel", .product(name: "Yams", package: "Yams")],
             exclude: ["README.md"]
         ),
-        .target(name: "DroverEngine", dependencies: ["DroverModel"]),
-        .target(name: "DroverSSH", dependencies: ["CLibSSH2", "DroverModel", "DroverEngine"]),
+        .target(name: "DroverEngine", dependencies: ["DroverModel"], exclude: ["README.md"]),
+        .target(name: "DroverSSH", dependencies: ["CLibSSH2", "DroverModel", "DroverEngine"], exclude: ["README.md"]),
         .target(
             name: "DroverNotify",
             dependencies: ["DroverModel", .product(name: "Mustache", package: "swift-mustache")],
@@ -41,7 +41,9 @@ let package = Package(
             ],
             exclude: ["README.md"]
         ),
-        .target(name: "DroverTestSupport", dependencies: ["DroverModel", "DroverEngine", "DroverJournal"]),
+        .target(
+            name: "DroverTestSupport", dependencies: ["DroverModel", "DroverEngine", "DroverJournal"],
+            exclude: ["README.md"]),
         .executableTarget(
             name: "drover",
             dependencies: [
