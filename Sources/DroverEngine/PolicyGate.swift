@@ -39,6 +39,22 @@ public enum PolicyGate {
         public var refusedForTime: Bool
 
         public var allowed: Bool { check.allowed }
+
+        /// The engine's window-fit gate for this verdict (nil when nothing closes): no batch starts that cannot
+        /// finish before `closesAt`, judged from the batches measured so far.
+        /// - Parameters:
+        ///   - now: the wall clock the run is judged on.
+        ///   - firstBatchEstimate: the expected length of the first batch (the change estimate per batch).
+        public func batchGate(
+            now: @escaping @Sendable () -> Date, firstBatchEstimate: Duration?
+        ) -> (@Sendable (BatchGateInput) -> Decision?)? {
+            guard let closesAt else { return nil }
+            let closing = self.closing
+            return { input in
+                WindowFit.decision(
+                    input, now: now(), closesAt: closesAt, closing: closing, firstBatchEstimate: firstBatchEstimate)
+            }
+        }
     }
 
     /// The verdict on the window alone: what `drover window` prints.

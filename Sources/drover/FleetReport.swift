@@ -64,8 +64,7 @@ enum FleetReport {
             "host": outcome.host.name,
             "address": outcome.host.connection.address,
             "status": outcome.status,
-            "duration_ms": Int(outcome.duration.components.seconds * 1000
-                + outcome.duration.components.attoseconds / 1_000_000_000_000_000),
+            "duration_ms": RunEventJSON.milliseconds(outcome.duration),
         ]
         switch outcome.result {
         case .success(let result):

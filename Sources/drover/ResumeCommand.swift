@@ -90,12 +90,7 @@ struct ResumeCommand: AsyncParsableCommand {
             Terminal.error("not resumed: run \(runID) stays INTERRUPTED; resume it in the next opening")
             throw ExitCode(RunStatus.refused.exitCode)
         }
-        let batchGate: (@Sendable (BatchGateInput) -> Decision?)? = gate.closesAt.map { closesAt in
-            let closing = gate.closing
-            return { input in
-                WindowFit.decision(input, now: Date(), closesAt: closesAt, closing: closing, firstBatchEstimate: nil)
-            }
-        }
+        let batchGate = gate.batchGate(now: { Date() }, firstBatchEstimate: nil)
 
         let entries = try journalCall { try journal.events(run: runID) }.compactMap { try? $0.entry() }
         let plan = ResumePlan(entries: entries, playbook: playbook, rerunUnfinished: rerunUnfinished)

@@ -167,19 +167,10 @@ struct RunCommand: AsyncParsableCommand {
         notifier?.handle(startEvent)
         if let record = gate.check.emergency { emit(.emergencyOverride(record)) }
         let environmentPolicy = gate.environmentPolicy
-        let batchGate: (@Sendable (BatchGateInput) -> Decision?)?
-        if let closesAt = gate.closesAt {
-            let planned = RunPlan(playbook: loaded, inventory: inventory, targets: targets).stages
-                .map(\.batches.count).reduce(0, +)
-            let perBatch = loaded.change.estimate.map { $0 / max(1, planned) }
-            let closing = gate.closing
-            batchGate = { input in
-                WindowFit.decision(
-                    input, now: wallClock(), closesAt: closesAt, closing: closing, firstBatchEstimate: perBatch)
-            }
-        } else {
-            batchGate = nil
-        }
+        let planned = RunPlan(playbook: loaded, inventory: inventory, targets: targets).stages
+            .map(\.batches.count).reduce(0, +)
+        let batchGate = gate.batchGate(
+            now: wallClock, firstBatchEstimate: loaded.change.estimate.map { $0 / max(1, planned) })
 
         var configuration = RolloutEngine.Configuration(
             runID: runID, forks: fleet.forks, checkOnly: check,
