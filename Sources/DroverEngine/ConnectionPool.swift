@@ -27,12 +27,37 @@ public actor ConnectionPool {
         }
     }
 
-    /// Starts connecting to `hosts` without waiting: a stage's later batches log in while earlier ones work,
-    /// so a batch starts with its sessions ready. Connecting changes nothing on a host; a host that cannot be
-    /// reached is reported when its batch asks for it.
+    /// Starts connecting to `hosts` without waiting: a stage's next batch logs in while the current one works,
+    /// so it starts with its sessions ready. The logins are spread over two lanes, each waiting for the one
+    /// before it (at most `stagger`, so a host that hangs delays no other), so they do not crowd out the work
+    /// in progress (each costs the host a key exchange). Connecting changes nothing on a host; a host that
+    /// cannot be reached is reported when its batch asks for it.
     public func prewarm(_ hosts: [Host]) {
-        for host in hosts where sessions[host.name] == nil {
-            sessions[host.name] = Task { [transport] in try await transport.connect(to: host) }
+        let pending = hosts.filter { sessions[$0.name] == nil }
+        guard !pending.isEmpty else { return }
+        let lanes = 2
+        var previous: [Task<any HostConnection, any Error>?] = Array(repeating: nil, count: lanes)
+        for (index, host) in pending.enumerated() {
+            let before = previous[index % lanes]
+            let task = Task { [transport] () async throws -> any HostConnection in
+                if let before { await Self.wait(for: before, atMost: Self.stagger) }
+                return try await transport.connect(to: host)
+            }
+            sessions[host.name] = task
+            previous[index % lanes] = task
+        }
+    }
+
+    /// How long a prewarming login waits for the one before it in its lane.
+    static let stagger: Duration = .milliseconds(150)
+
+    /// Returns when `task` ends or `limit` passes, whichever comes first.
+    private static func wait(for task: Task<any HostConnection, any Error>, atMost limit: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { _ = try? await task.value }
+            group.addTask { try? await Task.sleep(for: limit) }
+            _ = await group.next()
+            group.cancelAll()
         }
     }
 
