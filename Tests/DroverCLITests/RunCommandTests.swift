@@ -103,6 +103,14 @@ struct RunCommandTests {
         // Batches 1–3 were rolled back; the later hosts were never touched.
         #expect((1...6).allSatisfy { releases[String(format: "host%03d", $0)] == "v1" }, "\(releases)")
         #expect((7...10).allSatisfy { releases[String(format: "host%03d", $0)] == "none" }, "\(releases)")
+        // The journal's maintenance log of that run shows the decision and every rolled-back host.
+        let log = try await drover(["log"])
+        #expect(log.status == 0, "\(log.stderr)")
+        #expect(log.stdout.contains("decision: HALT stage 1 'Roll out v2' (max_fail_percentage) — batch 3: 1 of 2 hosts failed"))
+        #expect(log.stdout.contains("Final status:    ROLLED BACK"))
+        for host in (1...6).map({ String(format: "host%03d", $0) }) {
+            #expect(log.stdout.contains("\(host) rolled back"), "\(host)")
+        }
     }
 
     @Test func aTerminalGetsALiveStatusLineAndAPipeGetsPlainLines() async throws {
