@@ -30,8 +30,12 @@ struct CalendarCommand: ParsableCommand {
 
     @OptionGroup var policyOptions: PolicyOptions
 
-    @Option(help: "human or json (one object per day per line).")
-    var output: OutputFormat = .human
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case human, json, ics
+    }
+
+    @Option(help: "human, json (one object per day per line) or ics (iCalendar, for calendar apps).")
+    var output: Format = .human
 
     func validate() throws {
         if env == nil, inventory == nil { throw ValidationError("name the environment with --env or an inventory with -i") }
@@ -59,6 +63,12 @@ struct CalendarCommand: ParsableCommand {
             return
         }
         let calendar = MaintenanceCalendar(policy: rules)
+        if output == .ics {
+            let start = zone.instant(first, .startOfDay)
+            let end = zone.instant(first.adding(days: days), .startOfDay)
+            print(Self.iCalendar(environment: environment, calendar: calendar, from: start, to: end, stamp: Date()), terminator: "")
+            return
+        }
         if output == .human {
             let last = first.adding(days: days - 1)
             print("\(name): \(first.weekday.shortName.capitalized) \(first) .. \(last.weekday.shortName.capitalized) \(last) (times in \(zone.identifier); policy \(source))")
@@ -136,5 +146,57 @@ struct CalendarCommand: ParsableCommand {
         ]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return (human, String(decoding: data, as: UTF8.self))
+    }
+
+    /// The windows starting in `[from, to)` and the blackouts touching it as an iCalendar (RFC 5545) document:
+    /// one event per occurrence, times in UTC, windows free and blackouts busy.
+    static func iCalendar(
+        environment: String, calendar: MaintenanceCalendar, from: Date, to: Date, stamp: Date
+    ) -> String {
+        func time(_ date: Date) -> String {
+            InstantText.format(date).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
+        }
+        func text(_ value: String) -> String {
+            value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: ";", with: "\\;")
+                .replacingOccurrences(of: ",", with: "\\,").replacingOccurrences(of: "\n", with: "\\n")
+        }
+        /// Lines longer than 75 octets continue on the next line after a space (RFC 5545 folding).
+        func folded(_ line: String) -> [String] {
+            var lines: [String] = []
+            var current = ""
+            for character in line {
+                if current.utf8.count + character.utf8.count > (lines.isEmpty ? 75 : 74) {
+                    lines.append(current)
+                    current = ""
+                }
+                current.append(character)
+            }
+            lines.append(current)
+            return lines.enumerated().map { $0.offset == 0 ? $0.element : " " + $0.element }
+        }
+        var lines = [
+            "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Drover//maintenance calendar//EN", "CALSCALE:GREGORIAN",
+            "X-WR-CALNAME:" + text("Maintenance: \(environment)"),
+        ]
+        func event(kind: String, name: String, start: Date, end: Date, busy: Bool, description: String) {
+            let uid = "\(kind)-\(time(start))-\(name.unicodeScalars.filter { $0.properties.isAlphabetic || ("0"..."9").contains($0) }.map(String.init).joined())-\(environment)@drover"
+            lines += [
+                "BEGIN:VEVENT", "UID:" + text(uid), "DTSTAMP:" + time(stamp), "DTSTART:" + time(start),
+                "DTEND:" + time(end), "SUMMARY:" + text("\(busy ? "BLACKOUT" : "Maintenance window"): \(name) (\(environment))"),
+                "DESCRIPTION:" + text(description), "TRANSP:" + (busy ? "OPAQUE" : "TRANSPARENT"), "END:VEVENT",
+            ]
+        }
+        for window in calendar.windows(from: from, to: to) where window.start >= from && window.start < to {
+            event(
+                kind: "window", name: window.name, start: window.start, end: window.end, busy: false,
+                description: "Work may happen in \(environment) (zone \(window.timeZone)) unless a blackout applies.")
+        }
+        for blackout in calendar.blackouts(from: from, to: to) {
+            event(
+                kind: "blackout", name: blackout.name, start: blackout.start, end: blackout.end, busy: true,
+                description: "No maintenance in \(environment), even inside a window (zone \(blackout.timeZone)).")
+        }
+        lines.append("END:VCALENDAR")
+        return lines.flatMap(folded).map { $0 + "\r\n" }.joined()
     }
 }

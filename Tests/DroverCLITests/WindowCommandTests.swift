@@ -47,6 +47,24 @@ struct WindowCommandTests {
         #expect(result.stdout.contains("the policy does not name this environment: no time restrictions"))
     }
 
+    @Test func calendarExportsICalendarEventsForWindowsAndBlackouts() async throws {
+        let result = try await drover(
+            "calendar", "--env", "production", "--policy", examplePolicy, "--from", "2026-11-21", "--days", "9",
+            "--output", "ics")
+        #expect(result.status == 0, "\(result.stderr)")
+        let ics = result.stdout
+        #expect(ics.hasPrefix("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"))
+        #expect(ics.hasSuffix("END:VCALENDAR\r\n"))
+        let lines = ics.components(separatedBy: "\r\n").dropLast()
+        #expect(lines.allSatisfy { $0.utf8.count <= 75 })
+        #expect(lines.filter { $0 == "BEGIN:VEVENT" }.count == lines.filter { $0 == "END:VEVENT" }.count)
+        // Sunday's Primary window, the Kuwait monthly window on Saturday evening UTC, and a morning rush blackout.
+        #expect(ics.contains("DTSTART:20261122T020000Z\r\nDTEND:20261122T060000Z\r\nSUMMARY:Maintenance window: Primary (production)"))
+        #expect(ics.contains("DTSTART:20261121T210000Z\r\nDTEND:20261122T010000Z\r\nSUMMARY:Maintenance window: Monthly patching (production)"))
+        #expect(ics.contains("DTSTART:20261123T050000Z\r\nDTEND:20261123T070000Z\r\nSUMMARY:BLACKOUT: Morning order rush (production)"))
+        #expect(ics.contains("SUMMARY:BLACKOUT: Month-end close (production)"))
+    }
+
     @Test func calendarMarksWindowsCutOrBlockedAndFreezes() async throws {
         let result = try await drover(
             "calendar", "--env", "production", "--policy", examplePolicy, "--from", "2026-11-21", "--days", "9")
