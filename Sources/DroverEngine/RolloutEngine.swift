@@ -50,9 +50,9 @@ public struct RolloutEngine: Sendable {
     public var configuration: Configuration
     public var transport: any HostTransport
     public var stop: StopSignal
-    /// Receives every event, in order, before the thing it announces happens (`stepStarted` before the step runs).
-    /// It may block briefly — a write-ahead journal returns only once the event is durable — but not for long.
-    public var events: @Sendable (RunEvent) -> Void
+    /// Receives every event, in order, before the thing it announces happens (`stepStarted` before the step runs):
+    /// the engine waits for it, so a write-ahead journal returns once the event is durable.
+    public var events: @Sendable (RunEvent) async -> Void
     /// Waits between batches, for `wait` steps and retry delays (tests pass one that returns at once).
     public var sleep: @Sendable (Duration) async throws -> Void
     /// Reads `become` passwords from where the inventory says they are (tests pass their own).
@@ -63,7 +63,7 @@ public struct RolloutEngine: Sendable {
     public init(
         playbook: Playbook, inventory: Inventory, targets: [Host], configuration: Configuration,
         transport: any HostTransport, stop: StopSignal = StopSignal(),
-        events: @escaping @Sendable (RunEvent) -> Void,
+        events: @escaping @Sendable (RunEvent) async -> Void,
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
         now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
     ) {
@@ -146,18 +146,18 @@ private struct Execution {
         }
     }
 
-    private func emit(_ event: RunEvent) { engine.events(event) }
+    private func emit(_ event: RunEvent) async { await engine.events(event) }
 
-    private mutating func decide(_ decision: Decision) {
+    private mutating func decide(_ decision: Decision) async {
         decisions.append(decision)
-        emit(.decision(decision))
+        await emit(.decision(decision))
     }
 
     mutating func run() async -> RunSummary {
         let start = engine.now()
         let playbook = engine.playbook
         if engine.configuration.announcesStart {
-            emit(
+            await emit(
                 .runStarted(
                     RunStarted(
                         runID: engine.configuration.runID, playbook: playbook.name,
@@ -179,7 +179,7 @@ private struct Execution {
             let matched = (try? engine.inventory.hosts(matching: stage.hosts)) ?? []
             let hosts = matched.filter { targetNames.contains($0.name) && !failedHosts.contains($0.name) }
             let batches = stage.runOnce ? (hosts.isEmpty ? [] : [[hosts[0]]]) : BatchPlanner.batches(hosts, serial: stage.serial)
-            emit(.stageStarted(stage: stageIndex, name: name, hosts: hosts.map(\.name), batchSizes: batches.map(\.count)))
+            await emit(.stageStarted(stage: stageIndex, name: name, hosts: hosts.map(\.name), batchSizes: batches.map(\.count)))
             var record = StageRecord(index: stageIndex, stage: stage, name: name)
             var stageFailed: [String] = []
             var stageSucceeded: [String] = []
@@ -201,7 +201,7 @@ private struct Execution {
                     stage: stageIndex, batch: batchIndex, batchSize: batch.count, stageHosts: hosts.count,
                     failed: stageFailed.count, limits: .init(stage))
                 {
-                    decide(decision)
+                    await decide(decision)
                     halt = decision
                     break
                 }
@@ -210,7 +210,7 @@ private struct Execution {
                     estimate: playbook.change.estimate, factor: engine.configuration.overrunFactor,
                     action: engine.configuration.onOverrun)
                 {
-                    decide(decision)
+                    await decide(decision)
                     switch decision.action {
                     case .halt: halt = decision
                     case .stop: stopped = decision
@@ -223,7 +223,7 @@ private struct Execution {
                         stage: stageIndex, batch: batchIndex, stageName: name, hosts: batch.map(\.name),
                         measured: measured, elapsed: start.duration(to: engine.now())))
                 {
-                    decide(decision)
+                    await decide(decision)
                     switch decision.action {
                     case .halt: halt = decision
                     case .stop: stopped = decision
@@ -231,7 +231,7 @@ private struct Execution {
                     }
                     if decision.action != .continue { break }
                 }
-                emit(.batchStarted(stage: stageIndex, batch: batchIndex, hosts: batch.map(\.name)))
+                await emit(.batchStarted(stage: stageIndex, batch: batchIndex, hosts: batch.map(\.name)))
                 // The next batch logs in while this one works, so it starts with its sessions ready.
                 if batchIndex + 1 < batches.count { await pool.prewarm(batches[batchIndex + 1]) }
                 let batchStart = engine.now()
@@ -246,7 +246,7 @@ private struct Execution {
                 stageFailed += failed
                 stageSucceeded += succeeded
                 failedHosts.formUnion(failed)
-                emit(
+                await emit(
                     .batchFinished(
                         stage: stageIndex, batch: batchIndex, succeeded: succeeded, failed: failed,
                         duration: batchStart.duration(to: engine.now())))
@@ -258,7 +258,7 @@ private struct Execution {
                 let decision = DecisionRules.afterBatch(
                     stage: stageIndex, batch: batchIndex, batchSize: batch.count, batchFailed: failed.count,
                     stageFailed: stageFailed.count, critical: critical, limits: .init(stage))
-                decide(decision)
+                await decide(decision)
                 if decision.action == .halt {
                     halt = decision
                     break
@@ -285,7 +285,7 @@ private struct Execution {
                 states[host]?.state = .skipped
                 states[host]?.reason = "not reached: the run stopped before its batch in '\(name)'"
             }
-            emit(.stageFinished(stage: stageIndex, succeeded: stageSucceeded, failed: stageFailed, skipped: skipped))
+            await emit(.stageFinished(stage: stageIndex, succeeded: stageSucceeded, failed: stageFailed, skipped: skipped))
             if halt != nil || stopped != nil || interrupted { break stages }
         }
 
@@ -300,7 +300,7 @@ private struct Execution {
         let reason = summaryReason(
             status: status, halt: halt, stopped: stopped, rollbackFailures: rollbackFailures, unrolled: unrolled)
         let duration = start.duration(to: engine.now())
-        emit(.runFinished(status: status, reason: reason, duration: duration))
+        await emit(.runFinished(status: status, reason: reason, duration: duration))
         return RunSummary(
             runID: engine.configuration.runID, status: status, reason: reason,
             hosts: engine.targets.compactMap { states[$0.name] }, decisions: decisions, duration: duration,
@@ -387,7 +387,7 @@ private struct Execution {
                 HostResult(host: $0, failed: true, reason: "before_batch: \(failure.reason)", failedStep: failure.step)
             }
             for name in names {
-                emit(.hostFailed(stage: stageIndex, host: name, step: failure.step, reason: "before_batch: \(failure.reason)"))
+                await emit(.hostFailed(stage: stageIndex, host: name, step: failure.step, reason: "before_batch: \(failure.reason)"))
             }
             return (results, nil)
         }
@@ -449,9 +449,9 @@ private struct Execution {
             if let recorded = engine.configuration.resume?.outcome(for: ref) {
                 outcome = recorded
             } else {
-                emit(.stepStarted(ref))
+                await emit(.stepStarted(ref))
                 outcome = await runner.run(step, for: first, context: context)
-                emit(.stepFinished(ref, outcome))
+                await emit(.stepFinished(ref, outcome))
             }
             if outcome.status == .failed {
                 return (step.name, delegate ?? first.name, outcome.reason ?? "failed")
@@ -493,15 +493,15 @@ private struct Execution {
             if let recorded = engine.configuration.resume?.outcome(for: ref) {
                 outcome = recorded
             } else if step.runOnce {
-                engine.events(.stepStarted(ref))
+                await engine.events(.stepStarted(ref))
                 outcome = await once.result(for: index, host: host.name) {
                     await runner.run(step, for: host, context: context)
                 }
-                engine.events(.stepFinished(ref, outcome))
+                await engine.events(.stepFinished(ref, outcome))
             } else {
-                engine.events(.stepStarted(ref))
+                await engine.events(.stepStarted(ref))
                 outcome = await runner.run(step, for: host, context: context)
-                engine.events(.stepFinished(ref, outcome))
+                await engine.events(.stepFinished(ref, outcome))
             }
             result.steps += 1
             result.duration += outcome.duration
@@ -514,12 +514,12 @@ private struct Execution {
             }
         }
         guard result.failed else { return result }
-        engine.events(.hostFailed(stage: stageIndex, host: host.name, step: result.failedStep ?? "", reason: result.reason ?? ""))
+        await engine.events(.hostFailed(stage: stageIndex, host: host.name, step: result.failedStep ?? "", reason: result.reason ?? ""))
         guard stage.onHostFailure == .rollback, result.changed, !stage.rollback.isEmpty else { return result }
-        engine.events(.rollbackStarted(stage: stageIndex, hosts: [host.name], reason: result.reason ?? "step failed"))
+        await engine.events(.rollbackStarted(stage: stageIndex, hosts: [host.name], reason: result.reason ?? "step failed"))
         let failure = await rollBack(host, stage: stage, stageIndex: stageIndex, batchIndex: batchIndex, context: context, runner: runner, engine: engine)
         result.rollback = failure == nil
-        engine.events(.rollbackFinished(stage: stageIndex, host: host.name, succeeded: failure == nil, reason: failure))
+        await engine.events(.rollbackFinished(stage: stageIndex, host: host.name, succeeded: failure == nil, reason: failure))
         return result
     }
 
@@ -537,9 +537,9 @@ private struct Execution {
             if let recorded = engine.configuration.resume?.outcome(for: ref) {
                 outcome = recorded
             } else {
-                engine.events(.stepStarted(ref))
+                await engine.events(.stepStarted(ref))
                 outcome = await runner.run(step, for: host, context: context)
-                engine.events(.stepFinished(ref, outcome))
+                await engine.events(.stepFinished(ref, outcome))
             }
             if outcome.status == .failed { return "\(step.name): \(outcome.reason ?? "failed")" }
         }
@@ -570,14 +570,14 @@ private struct Execution {
                         if states[name]?.reason == nil {
                             states[name]?.reason = "changed by '\(record.name)', which halted and has no rollback steps"
                         }
-                        emit(
+                        await emit(
                             .rollbackFinished(
                                 stage: record.index, host: name, succeeded: false,
                                 reason: "the stage defines no rollback steps"))
                     }
                     continue
                 }
-                emit(.rollbackStarted(stage: record.index, hosts: group, reason: halt.reason))
+                await emit(.rollbackStarted(stage: record.index, hosts: group, reason: halt.reason))
                 let runner = self.runner
                 let engine = self.engine
                 let hosts = group.compactMap { engine.inventory.host(named: $0) }
@@ -600,7 +600,7 @@ private struct Execution {
                 }
                 for (name, failure) in outcomes.sorted(by: { $0.0 < $1.0 }) {
                     settled[record.index, default: []].insert(name)
-                    emit(.rollbackFinished(stage: record.index, host: name, succeeded: failure == nil, reason: failure))
+                    await emit(.rollbackFinished(stage: record.index, host: name, succeeded: failure == nil, reason: failure))
                     if let failure {
                         failures += 1
                         states[name]?.state = .rollbackFailed

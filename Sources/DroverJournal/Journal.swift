@@ -24,6 +24,11 @@ public protocol Journal: Sendable {
     @discardableResult
     func append(_ entry: JournalEntry, run: String) throws -> JournalEvent
 
+    /// Appends several entries to a run's chain, in order, in one durable write (group commit): all of them or,
+    /// when it throws, none.
+    @discardableResult
+    func append(_ entries: [JournalEntry], run: String) throws -> [JournalEvent]
+
     /// One run, or nil when the journal has no run with that id.
     func run(_ id: String) throws -> RunRecord?
 

@@ -115,13 +115,13 @@ extension SQLiteJournal {
                 sql: "UPDATE runs SET environment = ?, host_count = ? WHERE id = ?",
                 arguments: [started.environment, started.hostCount, run])
         case .event(.stepStarted(let ref)):
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT OR REPLACE INTO step_results (run_id, stage, batch, phase, step, host, name, delegated_to,
                         status, started_at, started_seq)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'started', ?, ?)
-                    """,
-                arguments: [
+                    """
+            ).execute(arguments: [
                     run, ref.stage, ref.batch, ref.phase.rawValue, ref.step, ref.host, ref.name, ref.delegatedTo,
                     timestamp, sequence,
                 ])
@@ -132,23 +132,23 @@ extension SQLiteJournal {
                 Self.milliseconds(outcome.duration), outcome.reason, result?.stdout ?? "", result?.stderr ?? "",
                 result?.stdoutBytes ?? 0, result?.stderrBytes ?? 0, timestamp,
             ]
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT OR IGNORE INTO step_results (run_id, stage, batch, phase, step, host, name, delegated_to,
                         status, started_at, started_seq)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'started', ?, ?)
-                    """,
-                arguments: [
+                    """
+            ).execute(arguments: [
                     run, ref.stage, ref.batch, ref.phase.rawValue, ref.step, ref.host, ref.name, ref.delegatedTo,
                     timestamp, sequence,
                 ])
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     UPDATE step_results SET status = ?, exit_status = ?, signal = ?, attempts = ?, duration_ms = ?,
                         reason = ?, stdout_tail = ?, stderr_tail = ?, stdout_bytes = ?, stderr_bytes = ?, finished_at = ?
                     WHERE run_id = ? AND stage = ? AND phase = ? AND step = ? AND host = ?
-                    """,
-                arguments: arguments + [run, ref.stage, ref.phase.rawValue, ref.step, ref.host])
+                    """
+            ).execute(arguments: arguments + [run, ref.stage, ref.phase.rawValue, ref.step, ref.host])
         case .event(.decision(let decision)):
             try db.execute(
                 sql: "INSERT INTO decisions (run_id, seq, stage, batch, action, rule, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -171,9 +171,28 @@ public final class SQLiteJournal: Journal {
         }
     }
 
+    /// All of `entries` in one immediate transaction: one sync to disk for the lot.
+    @discardableResult
+    public func append(_ entries: [JournalEntry], run: String) throws -> [JournalEvent] {
+        let payloads = try entries.map { entry in
+            do {
+                return try entry.canonicalPayload()
+            } catch {
+                throw JournalError(.writeFailed, "cannot encode a '\(entry.kind)' event: \(error)")
+            }
+        }
+        return try write("record \(entries.count) events of run \(run)") { db in
+            try zip(entries, payloads).map { entry, payload in
+                try self.append(entry, payload: payload, run: run, db: db)
+            }
+        }
+    }
+
     /// Appends within the caller's transaction.
     func append(_ entry: JournalEntry, payload: String, run: String, db: Database) throws -> JournalEvent {
-        guard let head = try Row.fetchOne(db, sql: "SELECT event_count, head_hash FROM runs WHERE id = ?", arguments: [run])
+        guard
+            let head = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT event_count, head_hash FROM runs WHERE id = ?"), arguments: [run])
         else { throw JournalError.unknownRun(run) }
         let sequence = (head["event_count"] as Int) + 1
         let previous: String = head["head_hash"]
@@ -181,11 +200,11 @@ public final class SQLiteJournal: Journal {
         let timestamp = EventChain.timestamp(time)
         let hash = EventChain.hash(
             previous: previous, run: run, sequence: sequence, time: timestamp, kind: entry.kind, payload: payload)
-        try db.execute(
-            sql: "INSERT INTO events (run_id, seq, time, kind, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            arguments: [run, sequence, timestamp, entry.kind, payload, previous, hash])
-        try db.execute(
-            sql: "UPDATE runs SET event_count = ?, head_hash = ? WHERE id = ?", arguments: [sequence, hash, run])
+        try db.cachedStatement(
+            sql: "INSERT INTO events (run_id, seq, time, kind, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        ).execute(arguments: [run, sequence, timestamp, entry.kind, payload, previous, hash])
+        try db.cachedStatement(sql: "UPDATE runs SET event_count = ?, head_hash = ? WHERE id = ?")
+            .execute(arguments: [sequence, hash, run])
         try derive(entry, run: run, sequence: sequence, timestamp: timestamp, db: db)
         return JournalEvent(
             run: run, sequence: sequence, timestamp: timestamp, kind: entry.kind, payload: payload,

@@ -106,15 +106,20 @@ struct RunCommand: AsyncParsableCommand {
         try journalCall { try journal.begin(record) }
         let stop = StopSignal()
         let recorder = RunSession.recorder(journal: journal, run: runID, stop: stop)
-        let emit: @Sendable (RunEvent) -> Void = { event in
-            recorder.record(event)
+        let emit: @Sendable (RunEvent) async -> Void = { event in
+            await recorder.record(event)
+            reporter.handle(event)
+        }
+        // Notices report their deliveries from code that cannot wait: queued, written in order, flushed at the end.
+        let report: @Sendable (RunEvent) -> Void = { event in
+            recorder.submit(event)
             reporter.handle(event)
         }
         let startEvent = RunEvent.runStarted(
             RunStarted(
                 runID: runID, playbook: loaded.name, environment: inventory.environment, change: loaded.change,
                 hostCount: targets.count, check: check))
-        emit(startEvent)
+        await emit(startEvent)
 
         // The policy, before connecting to anything.
         let (policy, source) = try policyOptions.load(inventoryPath: fleet.selection.inventory)
@@ -133,7 +138,7 @@ struct RunCommand: AsyncParsableCommand {
             if let opening = gate.verdict.nextOpening,
                 opening.timeIntervalSince(wallClock()) <= Double(maxWait.components.seconds)
             {
-                emit(.waitingForWindow(opensAt: PolicyGate.seconds(opening), window: gate.verdict.nextWindow))
+                await emit(.waitingForWindow(opensAt: PolicyGate.seconds(opening), window: gate.verdict.nextWindow))
                 while wallClock() < opening {
                     let seconds = min(60, max(1, opening.timeIntervalSince(wallClock())))
                     try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
@@ -143,29 +148,29 @@ struct RunCommand: AsyncParsableCommand {
                 gate.check.sentence += "; that is further away than --max-wait \(DurationText.format(maxWait))"
             }
         }
-        emit(.policyChecked(gate.check))
+        await emit(.policyChecked(gate.check))
         let notifier = try RunNotifications.notifier(
             settings: noNotify || check
                 ? nil : RunNotifications.settings(policy: policy, environment: inventory.environment, playbook: loaded),
             zone: RunNotifications.zone(of: policy), runID: runID, playbook: loaded,
             environment: inventory.environment, hostCount: targets.count,
-            window: gate.closesAt.map { NoticeWindow(name: Self.windowName(gate.verdict), end: $0) }, report: emit)
+            window: gate.closesAt.map { NoticeWindow(name: Self.windowName(gate.verdict), end: $0) }, report: report)
         guard gate.allowed else {
             notifier?.refused(reason: gate.check.sentence)
             await notifier?.finish()
-            emit(.runFinished(status: .refused, reason: gate.check.sentence, duration: .zero))
+            await emit(.runFinished(status: .refused, reason: gate.check.sentence, duration: .zero))
             throw ExitCode(RunStatus.refused.exitCode)
         }
         if !yes, !check, isatty(STDIN_FILENO) != 0, fleet.output == .human {
             let environment = inventory.environment.map { " in \($0)" } ?? ""
             guard Terminal.confirm("Run '\(loaded.name)' on \(targets.count) hosts\(environment)?") else {
-                emit(.runFinished(status: .refused, reason: "the operator declined at the confirmation prompt", duration: .zero))
+                await emit(.runFinished(status: .refused, reason: "the operator declined at the confirmation prompt", duration: .zero))
                 Terminal.error("not run")
                 throw ExitCode(64)
             }
         }
         notifier?.handle(startEvent)
-        if let record = gate.check.emergency { emit(.emergencyOverride(record)) }
+        if let record = gate.check.emergency { await emit(.emergencyOverride(record)) }
         let environmentPolicy = gate.environmentPolicy
         let planned = RunPlan(playbook: loaded, inventory: inventory, targets: targets).stages
             .map(\.batches.count).reduce(0, +)

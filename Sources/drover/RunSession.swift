@@ -32,9 +32,9 @@ struct RunSession {
     /// The events plumbing for a run: the journal first (written ahead), then the output, then the notices.
     static func sink(
         recorder: RunRecorder, reporter: RunReporter, notifier: Notifier<ContinuousClock>?
-    ) -> @Sendable (RunEvent) -> Void {
+    ) -> @Sendable (RunEvent) async -> Void {
         { event in
-            recorder.record(event)
+            await recorder.record(event)
             reporter.handle(event)
             notifier?.handle(event)
         }
@@ -115,6 +115,7 @@ struct RunSession {
         keeper.stop()
         try? journal.releaseLocks(run: runID)
         await notifier?.finish()
+        await recorder.flush()
         reporter.recap(summary)
         if summary.status != .successful { throw ExitCode(summary.status.exitCode) }
     }
