@@ -20,6 +20,8 @@ let package = Package(
             pkgConfig: "libssh2",
             providers: [.apt(["libssh2-1-dev", "libssl-dev"])]
         ),
+        // libcurl, loaded at the first webhook (dlopen): only its headers at build time (libcurl4-openssl-dev).
+        .target(name: "CCurl"),
         .target(name: "DroverModel", exclude: ["README.md"]),
         .target(
             name: "DroverLoading",
@@ -30,7 +32,7 @@ let package = Package(
         .target(name: "DroverSSH", dependencies: ["CLibSSH2", "DroverModel", "DroverEngine"], exclude: ["README.md"]),
         .target(
             name: "DroverNotify",
-            dependencies: ["DroverModel", .product(name: "Mustache", package: "swift-mustache")],
+            dependencies: ["CCurl", "DroverModel", .product(name: "Mustache", package: "swift-mustache")],
             exclude: ["README.md"]
         ),
         .target(

@@ -1,21 +1,19 @@
+internal import CCurl
 import DroverModel
 import Foundation
-
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// Posts a notice as JSON to an `http`/`https` URL: Slack's `text` (escaped as Slack asks: `&`, `<`, `>`) plus the
 /// notice's fields. Header values are read from the environment variables the policy names, at each send.
 ///
 /// A 2xx answer is delivery; 408, 425, 429 and 5xx, a timeout or a failed connection may be retried; any other
 /// answer, a missing variable or a bad URL will not get better. Messages show the URL as `scheme://host/…` only.
-public final class WebhookSender: NoticeSender, @unchecked Sendable {
+///
+/// The POST goes through libcurl, loaded when the first webhook is sent (`CCurl`): the curl stack and its TLS
+/// libraries cost every `drover` start about 10 MiB of memory when linked in, and most runs send nothing.
+public final class WebhookSender: NoticeSender {
     private let url: String
     private let headers: [String: String]
     private let environment: @Sendable () -> [String: String]
-    /// Immutable after init; URLSession is thread-safe.
-    private let session: URLSession
     public let shown: String
 
     public init(
@@ -26,15 +24,6 @@ public final class WebhookSender: NoticeSender, @unchecked Sendable {
         self.headers = headers
         self.environment = environment
         self.shown = "webhook " + (SecretMask.maskedURL(url) ?? "(URL hidden)")
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.httpCookieStorage = nil
-        configuration.urlCache = nil
-        configuration.httpMaximumConnectionsPerHost = 2
-        self.session = URLSession(configuration: configuration)
-    }
-
-    deinit {
-        session.finishTasksAndInvalidate()
     }
 
     public func send(_ notice: RenderedNotice, timeout: Duration) async throws(NoticeDeliveryError) {
@@ -43,72 +32,71 @@ public final class WebhookSender: NoticeSender, @unchecked Sendable {
         else {
             throw NoticeDeliveryError("the webhook URL is not a valid http or https URL", retryable: false)
         }
-        var request = URLRequest(url: endpoint, timeoutInterval: max(0.1, Notice.seconds(timeout)))
-        request.httpMethod = "POST"
-        request.setValue("application/json; charset=utf-8", forHTTPHeaderField: "Content-Type")
-        request.setValue("drover", forHTTPHeaderField: "User-Agent")
+        var lines = ["Content-Type: application/json; charset=utf-8", "User-Agent: drover"]
         let variables = environment()
         for (name, variable) in headers.sorted(by: { $0.key < $1.key }) {
             guard let value = variables[variable], !value.isEmpty else {
                 throw NoticeDeliveryError(
                     "header \(name): the environment variable \(variable) is not set", retryable: false)
             }
-            request.setValue(value, forHTTPHeaderField: name)
+            // A line break would start a header (or a body) of the value's choosing.
+            // Scalars, not Characters: "\r\n" is one Character, equal to neither "\r" nor "\n".
+            guard Self.isToken(name), !value.unicodeScalars.contains(where: { "\r\n\0".unicodeScalars.contains($0) })
+            else {
+                throw NoticeDeliveryError(
+                    "header \(name): the name or the value of \(variable) is not a valid header", retryable: false)
+            }
+            lines.append("\(name): \(value)")
         }
-        request.httpBody = notice.json(text: Self.slackEscaped(notice.text))
+        let body = notice.json(text: Self.slackEscaped(notice.text))
 
-        let (data, response) = try await perform(request, timeout: timeout)
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        guard !(200..<300).contains(status) else { return }
-        var message = "HTTP \(status)"
-        let body = Self.printable(data)
-        if !body.isEmpty { message += ": \(body)" }
-        throw NoticeDeliveryError(message, retryable: [0, 408, 425, 429].contains(status) || status >= 500)
-    }
-
-    /// Runs the request, cancelling it at `timeout` or when the calling task is cancelled.
-    private func perform(_ request: URLRequest, timeout: Duration) async throws(NoticeDeliveryError) -> (Data, URLResponse?) {
-        let handle = TaskHandle()
-        let timer = Task {
-            try await Task.sleep(for: timeout)
-            handle.cancel(reason: .timedOut)
-        }
-        defer { timer.cancel() }
-        let outcome: (Data?, URLResponse?, (any Error)?) = await withTaskCancellationHandler {
+        let transfer = Transfer()
+        let milliseconds = max(100, Int(Notice.seconds(timeout) * 1000))
+        let outcome = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                let task = session.dataTask(with: request) { data, response, error in
-                    continuation.resume(returning: (data, response, error))
-                }
-                handle.start(task)
+                // libcurl blocks: on a thread of its own, neither a cooperative one nor Dispatch's pool (whose
+                // starvation would start the transfer, and so its timeout, late).
+                Thread { [url, lines] in
+                    continuation.resume(returning: transfer.post(url: url, headers: lines, body: body, milliseconds: milliseconds))
+                }.start()
             }
         } onCancel: {
-            handle.cancel(reason: .cancelled)
+            transfer.cancel()
         }
-        if let error = outcome.2 {
-            throw describe(error, cancelled: handle.reason, timeout: timeout)
+        switch outcome {
+        case .unavailable(let message):
+            throw NoticeDeliveryError(message, retryable: false)
+        case .failed(let code):
+            throw Self.describe(code, timeout: timeout)
+        case .answered(let status, _) where (200..<300).contains(status):
+            return
+        case .answered(let status, let start):
+            var message = "HTTP \(status)"
+            let text = Self.printable(start)
+            if !text.isEmpty { message += ": \(text)" }
+            throw NoticeDeliveryError(message, retryable: [408, 425, 429].contains(status) || status >= 500)
         }
-        return (outcome.0 ?? Data(), outcome.1)
     }
 
-    private func describe(_ error: any Error, cancelled: TaskHandle.Reason?, timeout: Duration) -> NoticeDeliveryError {
-        switch cancelled {
-        case .timedOut: return NoticeDeliveryError("no answer within \(Notice.spoken(timeout))", retryable: true)
-        case .cancelled: return NoticeDeliveryError("cancelled before an answer came", retryable: false)
-        case nil: break
-        }
-        // Never the error's own description: it may quote the whole URL.
-        let code = (error as? URLError)?.code
+    /// A libcurl failure as a sentence; never curl's own message, which may quote the whole URL.
+    static func describe(_ code: Int32, timeout: Duration) -> NoticeDeliveryError {
         switch code {
-        case .timedOut?: return NoticeDeliveryError("no answer within \(Notice.spoken(timeout))", retryable: true)
-        case .cannotConnectToHost?: return NoticeDeliveryError("connection refused", retryable: true)
-        case .cannotFindHost?, .dnsLookupFailed?: return NoticeDeliveryError("host name not found", retryable: true)
-        case .networkConnectionLost?: return NoticeDeliveryError("the connection was closed before an answer", retryable: true)
-        case .notConnectedToInternet?: return NoticeDeliveryError("no network", retryable: true)
-        case .secureConnectionFailed?, .serverCertificateUntrusted?, .serverCertificateHasBadDate?,
-            .serverCertificateNotYetValid?, .serverCertificateHasUnknownRoot?:
+        case 28: return NoticeDeliveryError("no answer within \(Notice.spoken(timeout))", retryable: true)
+        case 7: return NoticeDeliveryError("could not connect (refused or unreachable)", retryable: true)
+        case 5, 6: return NoticeDeliveryError("host name not found", retryable: true)
+        case 52, 55, 56: return NoticeDeliveryError("the connection was closed before an answer", retryable: true)
+        case 35, 51, 53, 54, 58, 59, 60, 64, 66, 77, 80, 82, 83, 90, 91:
             return NoticeDeliveryError("TLS failed (certificate or handshake)", retryable: false)
-        case let code?: return NoticeDeliveryError("request failed (URL error \(code.rawValue))", retryable: true)
-        case nil: return NoticeDeliveryError("request failed", retryable: true)
+        case 1, 3: return NoticeDeliveryError("the webhook URL is not a valid http or https URL", retryable: false)
+        case DROVER_CURL_ABORTED: return NoticeDeliveryError("cancelled before an answer came", retryable: false)
+        default: return NoticeDeliveryError("request failed (curl error \(code))", retryable: true)
+        }
+    }
+
+    /// RFC 9110 token characters: what a header name may be made of.
+    static func isToken(_ name: String) -> Bool {
+        !name.isEmpty && name.unicodeScalars.allSatisfy { scalar in
+            scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || "!#$%&'*+-.^_`|~".unicodeScalars.contains(scalar))
         }
     }
 
@@ -127,29 +115,36 @@ public final class WebhookSender: NoticeSender, @unchecked Sendable {
     }
 }
 
-/// The data task of one request, cancellable from the timer, the caller's cancellation, or both, in any order.
-private final class TaskHandle: @unchecked Sendable {
-    enum Reason { case timedOut, cancelled }
-
-    private let lock = NSLock()
-    private var task: URLSessionDataTask?
-    var reason: Reason? { lock.withLock { storedReason } }
-    private var storedReason: Reason?
-
-    func start(_ task: URLSessionDataTask) {
-        let cancelled = lock.withLock {
-            self.task = task
-            return storedReason != nil
-        }
-        task.resume()
-        if cancelled { task.cancel() }
+/// One POST's state shared with libcurl's thread: the cancel flag it polls and the start of the answer.
+private final class Transfer: @unchecked Sendable {
+    enum Outcome {
+        case answered(status: Int, start: Data)
+        case failed(Int32)
+        case unavailable(String)
     }
 
-    func cancel(reason: Reason) {
-        let task = lock.withLock {
-            if storedReason == nil { storedReason = reason }
-            return self.task
+    /// Owned here and freed at deinit: the cancel handler and the transfer thread both hold the object.
+    private let state = UnsafeMutablePointer<drover_curl_transfer>.allocate(capacity: 1)
+
+    init() { state.initialize(to: drover_curl_transfer()) }
+    deinit { state.deallocate() }
+
+    /// Asks the transfer to stop; libcurl's progress callback sees the flag (within about a second when idle).
+    func cancel() { state.pointee.cancel = 1 }
+
+    func post(url: String, headers: [String], body: Data, milliseconds: Int) -> Outcome {
+        let strings = headers.map { UnsafePointer(strdup($0)) }
+        defer { for string in strings { free(UnsafeMutablePointer(mutating: string)) } }
+        var status = 0
+        var message = [CChar](repeating: 0, count: 320)
+        let code = body.withUnsafeBytes { bytes in
+            drover_curl_post(
+                url, strings, strings.count, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count,
+                milliseconds, state, &status, &message, message.count)
         }
-        task?.cancel()
+        if code == DROVER_CURL_UNAVAILABLE { return .unavailable(String(cString: message)) }
+        guard code == 0 else { return .failed(code) }
+        let start = withUnsafeBytes(of: &state.pointee.body) { Data($0.prefix(state.pointee.body_length)) }
+        return .answered(status: status, start: start)
     }
 }

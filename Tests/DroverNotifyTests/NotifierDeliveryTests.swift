@@ -199,6 +199,35 @@ import Testing
         #expect(reports.entries.first?.error == "header Authorization: the environment variable UNSET_TOKEN_VAR is not set")
     }
 
+    @Test func headerValueWithALineBreakIsRefusedWithoutSending() async throws {
+        let receiver = try HTTPReceiver()
+        defer { receiver.stop() }
+        let target = NotifyTarget(delivery: .webhook(url: receiver.url, headers: ["Authorization": "HOOK_TOKEN"]))
+        let reports = Reports()
+        let notifier = Notifier(
+            settings: NotifySettings(targets: [target]), facts: ScriptedRuns.facts(), templates: try NoticeTemplates(),
+            senders: [target.sender(environment: { ["HOOK_TOKEN": "Bearer x\r\nX-Injected: 1"] })],
+            report: reports.add)
+        notifier.refused(reason: "no")
+        await notifier.finish()
+        #expect(receiver.requests.isEmpty)
+        #expect(
+            reports.entries.first?.error
+                == "header Authorization: the name or the value of HOOK_TOKEN is not a valid header")
+    }
+
+    @Test func closedPortIsRetriedThenReported() async throws {
+        let receiver = try HTTPReceiver()
+        receiver.stop()  // nothing listens on its port any more
+        let (notifier, reports) = try webhookNotifier(
+            receiver, delivery: DeliveryPolicy(timeout: .seconds(5), attempts: 2, backoff: .milliseconds(10)))
+        notifier.refused(reason: "no")
+        await notifier.finish()
+        #expect(reports.entries.count == 1)
+        #expect(reports.entries.first?.delivered == false)
+        #expect(reports.entries.first?.error == "could not connect (refused or unreachable) (after 2 attempts)")
+    }
+
     @Test func progressNoticesFollowTheInjectedClock() async throws {
         let receiver = try HTTPReceiver()
         defer { receiver.stop() }
