@@ -9,7 +9,7 @@ import Foundation
 /// answer, a missing variable or a bad URL will not get better. Messages show the URL as `scheme://host/…` only.
 ///
 /// The POST goes through libcurl, loaded when the first webhook is sent (`CCurl`): the curl stack and its TLS
-/// libraries cost every `drover` start about 10 MiB of memory when linked in, and most runs send nothing.
+/// libraries cost every `drover` start about 5 MiB of memory when linked in, and most runs send nothing.
 public final class WebhookSender: NoticeSender {
     private let url: String
     private let headers: [String: String]
