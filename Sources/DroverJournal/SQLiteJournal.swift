@@ -160,15 +160,7 @@ public final class SQLiteJournal: Journal {
 
     @discardableResult
     public func append(_ entry: JournalEntry, run: String) throws -> JournalEvent {
-        let payload: String
-        do {
-            payload = try entry.canonicalPayload()
-        } catch {
-            throw JournalError(.writeFailed, "cannot encode a '\(entry.kind)' event: \(error)")
-        }
-        return try write("record \(entry.kind) of run \(run)") { db in
-            try self.append(entry, payload: payload, run: run, db: db)
-        }
+        try append([entry], run: run)[0]
     }
 
     /// All of `entries` in one immediate transaction: one sync to disk for the lot.
@@ -181,7 +173,8 @@ public final class SQLiteJournal: Journal {
                 throw JournalError(.writeFailed, "cannot encode a '\(entry.kind)' event: \(error)")
             }
         }
-        return try write("record \(entries.count) events of run \(run)") { db in
+        let what = entries.count == 1 ? "record \(entries[0].kind)" : "record \(entries.count) events"
+        return try write("\(what) of run \(run)") { db in
             try zip(entries, payloads).map { entry, payload in
                 try self.append(entry, payload: payload, run: run, db: db)
             }

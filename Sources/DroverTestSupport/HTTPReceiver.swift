@@ -100,15 +100,17 @@ public final class HTTPReceiver: @unchecked Sendable {
     }
 
     /// Closes the listener and every open connection (a hanging answer ends here).
+    /// Idempotent: only the first call touches the sockets, and under the lock that `serve` takes before it closes
+    /// a connection. The accept loop closes the listener once it is shut down; a descriptor number touched after
+    /// its close may already belong to another test's socket.
     public func stop() {
-        let open: Set<Int32> = condition.withLock {
-            guard !stopped else { return [] }
+        condition.withLock {
+            guard !stopped else { return }
             stopped = true
             condition.broadcast()
-            return connections
+            shutdown(listener, Int32(SHUT_RDWR))
+            for fd in connections { shutdown(fd, Int32(SHUT_RDWR)) }
         }
-        shutdown(listener, Int32(SHUT_RDWR))
-        for fd in open { shutdown(fd, Int32(SHUT_RDWR)) }
     }
 
     private func acceptLoop() {
