@@ -182,11 +182,20 @@ public struct StepRunner: Sendable {
 
     /// "exited 3: no space left on device" — the status and the last line of stderr (or stdout).
     static func failure(_ result: CommandResult) -> String {
-        let status = result.exitSignal.map { "killed by SIG\($0)" } ?? "exited \(result.exitStatus ?? -1)"
+        var status = result.exitSignal.map { "killed by SIG\($0)" } ?? "exited \(result.exitStatus ?? -1)"
+        // A shell reports a command killed by signal n as 128+n (steps run through one: SSHOptions.commands).
+        if result.exitSignal == nil, let code = result.exitStatus, let name = signalNames[Int(code) - 128] {
+            status += " (128+\(code - 128): killed by SIG\(name)?)"
+        }
         let text = result.stderr.isEmpty ? result.stdout : result.stderr
         let line = text.split(whereSeparator: \.isNewline).last.map(String.init) ?? ""
         return line.isEmpty ? status : "\(status): \(line.prefix(200))"
     }
+
+    private static let signalNames = [
+        1: "HUP", 2: "INT", 3: "QUIT", 4: "ILL", 6: "ABRT", 7: "BUS", 8: "FPE", 9: "KILL", 11: "SEGV", 13: "PIPE",
+        14: "ALRM", 15: "TERM",
+    ]
 
     private func unrendered(_ template: Template) -> StepOutcome {
         StepOutcome(status: .failed, reason: "\(template.source): a template has no value for this host", attempts: 0)

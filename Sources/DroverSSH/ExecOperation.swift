@@ -44,11 +44,16 @@ final class ExecOperation: ContinuationOperation<CommandResult>, ReactorOperatio
         super.init(continuation: continuation)
     }
 
-    /// `exec timeout -k 2 N sh -c 'COMMAND'`: the remote `timeout` ends the whole process group at N seconds.
-    /// `exec` keeps the signal that ended the command visible to sshd (and so to us).
+    /// `exec timeout -k 2 N sh -c 'COMMAND'`: `exec` keeps the signal that ended the command visible to sshd
+    /// (and so to us).
     static func wrap(_ command: String, timeout: Duration) -> String {
+        "exec " + supervised(command, timeout: timeout)
+    }
+
+    /// `timeout -k 2 N sh -c 'COMMAND'`: the remote `timeout` ends the whole process group at N seconds.
+    static func supervised(_ command: String, timeout: Duration) -> String {
         let seconds = String(format: "%.3f", timeout.seconds)
-        return "exec timeout -k \(Int(killAfter.seconds)) \(seconds) sh -c \(ShellQuote.quote(command))"
+        return "timeout -k \(Int(killAfter.seconds)) \(seconds) sh -c \(ShellQuote.quote(command))"
     }
 
     func advance(_ core: SessionCore, now: ContinuousClock.Instant) -> OperationStep {
@@ -163,7 +168,7 @@ final class ExecOperation: ContinuationOperation<CommandResult>, ReactorOperatio
         let elapsed = started.duration(to: .now)
         // `timeout` exits 124 after TERM worked, or dies by KILL after -k; either way the command was ended.
         if elapsed >= timeout && (status == 124 || signal == "KILL") {
-            finish(.failure(timedOut(remoteEnded: true)))
+            finish(.failure(Self.timedOut(label: label, timeout: timeout, remoteEnded: true)))
             return
         }
         finish(
@@ -175,11 +180,11 @@ final class ExecOperation: ContinuationOperation<CommandResult>, ReactorOperatio
     }
 
     func expire(_ core: SessionCore) -> Bool {
-        finish(.failure(timedOut(remoteEnded: false)))
+        finish(.failure(Self.timedOut(label: label, timeout: timeout, remoteEnded: false)))
         return false  // the channel is mid-protocol and the host is not answering: the session is spent
     }
 
-    private func timedOut(remoteEnded: Bool) -> HostError {
+    static func timedOut(label: String, timeout: Duration, remoteEnded: Bool) -> HostError {
         HostError(
             .timedOut,
             "\(label): the command ran longer than its \(timeout.formatted) timeout and "

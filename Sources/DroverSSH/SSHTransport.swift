@@ -19,6 +19,19 @@ public struct SSHOptions: Sendable {
     public var passphraseProvider: (@Sendable (_ keyPath: String) -> String?)?
     /// The ssh-agent socket to offer keys from; nil for none. Defaults to `SSH_AUTH_SOCK`.
     public var agentSocket: String?
+    /// How a session runs its commands.
+    public var commands: CommandChannels
+
+    /// How a session runs its commands.
+    public enum CommandChannels: Sendable {
+        /// Each command on a channel of its own: the host forks sshd and the login shell for it, and a command
+        /// killed by a signal is reported by the signal's name. Right for one command per host.
+        case perCommand
+        /// One remote shell per session runs the commands one after another (a command with stdin input still
+        /// gets its own channel): about half the host CPU and a third of the round trips per command, for
+        /// sessions that run many. The shell sees a command killed by signal n as exit status 128+n.
+        case sharedShell
+    }
 
     public init(
         connectTimeout: Duration = .seconds(10),
@@ -26,8 +39,10 @@ public struct SSHOptions: Sendable {
         outputTailLimit: Int = 64 * 1024,
         concurrentLogins: Int = 100,
         passphraseProvider: (@Sendable (String) -> String?)? = nil,
-        agentSocket: String? = ProcessInfo.processInfo.environment["SSH_AUTH_SOCK"].flatMap { $0.isEmpty ? nil : $0 }
+        agentSocket: String? = ProcessInfo.processInfo.environment["SSH_AUTH_SOCK"].flatMap { $0.isEmpty ? nil : $0 },
+        commands: CommandChannels = .perCommand
     ) {
+        self.commands = commands
         self.agentSocket = agentSocket
         self.connectTimeout = connectTimeout
         self.keepalive = keepalive
@@ -207,6 +222,13 @@ final class SSHConnection: HostConnection {
         output: (@Sendable (DroverModel.OutputStream, [UInt8]) -> Void)?
     ) async throws -> CommandResult {
         let (core, tailLimit) = (core, options.outputTailLimit)
+        if options.commands == .sharedShell && input.isEmpty {
+            return try await Reactor.shared.submit(on: core) {
+                ShellOperation(
+                    command: command, timeout: timeout, tailLimit: tailLimit, label: core.label, output: output,
+                    continuation: $0)
+            }
+        }
         return try await Reactor.shared.submit(on: core) {
             ExecOperation(
                 command: command, input: input, timeout: timeout, tailLimit: tailLimit, label: core.label,

@@ -12,6 +12,9 @@ final class SessionCore: @unchecked Sendable {
     var fd: Int32 = -1
     var session: OpaquePointer?
     var sftp: OpaquePointer?
+    /// The channel of the shared shell (``ShellOperation``), once opened, and whether `sh` runs on it.
+    var shell: OpaquePointer?
+    var shellStarted = false
     var queue: [any ReactorOperation] = []
     /// Read buffer shared by every operation: they all run on the reactor thread, one at a time.
     var scratch: [UInt8] {
@@ -73,6 +76,40 @@ final class SessionCore: @unchecked Sendable {
         lastActivity = now
     }
 
+    enum ShellStart {
+        case ready, blocked
+        case failed(step: String)
+    }
+
+    /// Opens the shared shell's channel and starts `sh` on it (through the login shell), without blocking.
+    func startShell() -> ShellStart {
+        guard let session else { return .failed(step: "opening a channel for the shell") }
+        if shell == nil {
+            shell = libssh2_channel_open_ex(
+                session, "session", 7, UInt32(drover_libssh2_channel_window_default),
+                UInt32(drover_libssh2_channel_packet_default), nil, 0)
+            if shell == nil { return LibSSH2.wouldBlock(session) ? .blocked : .failed(step: "opening a channel for the shell") }
+        }
+        if !shellStarted {
+            let rc = Self.shellCommand.withUnsafeBufferPointer {
+                libssh2_channel_process_startup(shell, "exec", 4, $0.baseAddress, UInt32($0.count))
+            }
+            if rc == LibSSH2.eagain { return .blocked }
+            if rc != 0 { return .failed(step: "starting the shell") }
+            shellStarted = true
+        }
+        return .ready
+    }
+
+    /// What the login shell runs on the shared shell's channel.
+    private static let shellCommand = Array("exec sh".utf8CString.dropLast())
+
+    /// Forgets a shell that ended; its channel is freed with the session.
+    func shellEnded() {
+        shell = nil
+        shellStarted = false
+    }
+
     /// Moves data through every tunnelled channel until none makes progress (bounded), dropping finished ones.
     /// One transport read can queue packets for several channels, so all are retried after any progress.
     func pumpBridges() {
@@ -100,9 +137,10 @@ final class SessionCore: @unchecked Sendable {
         release()
     }
 
-    /// Frees everything at once; libssh2_session_free frees the channels and the SFTP handle with it.
+    /// Frees everything at once; libssh2_session_free frees the channels (the shell's too) and the SFTP handle.
     private func release() {
         sftp = nil
+        shellEnded()
         if let session {
             libssh2_session_free(session)
             self.session = nil

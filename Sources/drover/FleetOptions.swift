@@ -27,8 +27,11 @@ struct FleetOptions: ParsableArguments {
         try selection.hosts()
     }
 
-    func transport() -> SSHTransport {
-        SSHTransport(options: SSHOptions(connectTimeout: connectTimeout, passphraseProvider: Terminal.askPassphrase))
+    /// - Parameter commands: `.sharedShell` where sessions run many commands (a playbook's steps).
+    func transport(commands: SSHOptions.CommandChannels = .perCommand) -> SSHTransport {
+        SSHTransport(
+            options: SSHOptions(
+                connectTimeout: connectTimeout, passphraseProvider: Terminal.askPassphrase, commands: commands))
     }
 }
 

@@ -78,7 +78,8 @@ struct RunSession {
         let keeper = LeaseKeeper(journal: journal, run: runID)
         let engine = RolloutEngine(
             playbook: playbook, inventory: inventory, targets: targets, configuration: configuration,
-            transport: fleet.transport(), stop: stop,
+            // A playbook runs many commands per host: one shared shell per session runs them.
+            transport: fleet.transport(commands: .sharedShell), stop: stop,
             events: Self.sink(recorder: recorder, reporter: reporter, notifier: notifier))
         // The handler is in place before the engine starts: a Ctrl-C as the first step starts must count.
         let running = RunningTask()

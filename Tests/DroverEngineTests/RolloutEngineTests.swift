@@ -256,6 +256,30 @@ import Testing
         #expect(!transport.commands.contains { $0.command.contains("s3cr3t") })
     }
 
+    @Test func aStatusAShellGivesASignalNamesTheLikelySignal() async {
+        let playbook = Playbook(
+            name: "Update", stages: [Stage(name: Template(literal: "Roll out"), hosts: "app", steps: [step("deploy")])])
+        let transport = ScriptedTransport { host in
+            .answers { _ in
+                host.name == "app1"
+                    ? CommandResult(exitStatus: 137, stderrTail: Array("out of memory\n".utf8))
+                    : CommandResult(exitStatus: 200)
+            }
+        }
+        let inventory = inventory(apps: 2)
+        let events = EventLog()
+        let engine = RolloutEngine(
+            playbook: playbook, inventory: inventory, targets: inventory.hosts,
+            configuration: .init(runID: "r1"), transport: transport, events: { events.append($0) }, sleep: { _ in })
+        _ = await engine.run()
+        let reasons = Dictionary(uniqueKeysWithValues: events.all.compactMap { event -> (String, String)? in
+            if case .hostFailed(_, let host, _, let reason) = event { return (host, reason) }
+            return nil
+        })
+        #expect(reasons["app1"] == "run: deploy: exited 137 (128+9: killed by SIGKILL?): out of memory")
+        #expect(reasons["app2"] == "run: deploy: exited 200", "a status that is no signal's gets no guess")
+    }
+
     @Test func checkModeRunsChecksAndChangesNothing() async {
         var playbook = rollout(serial: [])
         playbook.stages[0].steps.append(Step(action: .check(.command(Template("test -f /ok")!))))

@@ -26,7 +26,7 @@ extension OverRealSSH {
             await RolloutEngine(
                 playbook: Playbook(name: "rules", vars: ["root": .string(root)], stages: stages),
                 inventory: Inventory(hosts: hosts, groups: [InventoryGroup(name: "app", hosts: hosts.map(\.name))]),
-                targets: hosts, configuration: .init(runID: "rules", checkOnly: checkOnly), transport: makeTransport(),
+                targets: hosts, configuration: .init(runID: "rules", checkOnly: checkOnly), transport: makeRunTransport(),
                 events: { _ in }
             ).run()
         }
@@ -132,7 +132,7 @@ extension OverRealSSH {
             var engine = RolloutEngine(
                 playbook: Playbook(name: "rules", vars: ["root": .string(root)], stages: [stage]),
                 inventory: Inventory(hosts: fleet, groups: [InventoryGroup(name: "app", hosts: fleet.map(\.name))]),
-                targets: fleet, configuration: .init(runID: "rules"), transport: makeTransport(), events: { _ in })
+                targets: fleet, configuration: .init(runID: "rules"), transport: makeRunTransport(), events: { _ in })
             engine.becomePassword = { _ in "not-a-real-password" }
             let summary = await engine.run()
             #expect(summary.status == .successful, "\(summary.hosts)")

@@ -51,7 +51,7 @@ extension OverRealSSH {
             let inventory = Inventory(hosts: hosts, groups: [InventoryGroup(name: "app", hosts: hosts.map(\.name))])
             let engine = RolloutEngine(
                 playbook: Playbook(name: "demo", stages: [stage]), inventory: inventory, targets: hosts,
-                configuration: .init(runID: "test"), transport: makeTransport(connectTimeout: connectTimeout),
+                configuration: .init(runID: "test"), transport: makeRunTransport(connectTimeout: connectTimeout),
                 events: { _ in })
             return await engine.run()
         }
@@ -141,7 +141,7 @@ extension OverRealSSH {
             let inventory = Inventory(hosts: hosts, groups: [InventoryGroup(name: "app", hosts: hosts.map(\.name))])
             let engine = RolloutEngine(
                 playbook: Playbook(name: "demo", stages: [stage]), inventory: inventory, targets: hosts,
-                configuration: .init(runID: "test"), transport: makeTransport(connectTimeout: .seconds(3)),
+                configuration: .init(runID: "test"), transport: makeRunTransport(connectTimeout: .seconds(3)),
                 events: { event in
                     guard case .stepStarted(let ref) = event, ref.name == "long work", let action = victims[ref.host]
                     else { return }
@@ -179,7 +179,7 @@ extension OverRealSSH {
             try #require(setup.allSatisfy { $0.succeeded })
             let summary = await RolloutEngine(
                 playbook: Playbook(name: "demo", stages: [stage]), inventory: inventory, targets: hosts,
-                configuration: .init(runID: "test"), transport: makeTransport(), events: { _ in }
+                configuration: .init(runID: "test"), transport: makeRunTransport(), events: { _ in }
             ).run()
             #expect(summary.status == .successful)
             let recorded = try await runOn(15, "cat \(log); rm -f \(log)")

@@ -14,6 +14,11 @@ func makeTransport(connectTimeout: Duration = .seconds(30)) -> SSHTransport {
     SSHTransport(options: SSHOptions(connectTimeout: connectTimeout, keepalive: .seconds(5)))
 }
 
+/// The transport `drover run` uses: every session runs its commands through one shared shell.
+func makeRunTransport(connectTimeout: Duration = .seconds(30)) -> SSHTransport {
+    SSHTransport(options: SSHOptions(connectTimeout: connectTimeout, keepalive: .seconds(5), commands: .sharedShell))
+}
+
 /// Connects to testbed host `index`, runs `command`, closes.
 func runOn(_ index: Int, _ command: String, timeout: Duration = .seconds(30)) async throws -> CommandResult {
     let connection = try await makeTransport().connect(to: Testbed.host(index))

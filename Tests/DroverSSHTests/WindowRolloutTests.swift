@@ -43,7 +43,7 @@ extension OverRealSSH {
                             input, now: clock.date, closesAt: closesAt, closing: .windowEnds("Primary"),
                             firstBatchEstimate: .seconds(20 * 60))
                     }),
-                transport: makeTransport(),
+                transport: makeRunTransport(),
                 events: { event in
                     // Each host's switch "takes" 10 minutes: batch 1 measures 30.
                     if case .stepFinished(let ref, _) = event, ref.name == "switch" { clock.advance(by: .seconds(10 * 60)) }

@@ -1,0 +1,176 @@
+internal import CLibSSH2
+import DroverModel
+import Foundation
+
+/// Runs one command through the session's shared shell: a `sh` on one channel, started by the first command
+/// and kept for the session, that reads commands from its stdin and runs them one after another.
+///
+/// A command costs the host a fork of `timeout` and `sh`, instead of a channel, a fork of sshd and a login
+/// shell; and it costs one round trip instead of three. Each command runs exactly as on its own channel
+/// (`timeout -k 2 N sh -c 'COMMAND'`, stdin from /dev/null, its own process, so nothing it sets survives
+/// it), then the shell prints a marker with a fresh random nonce on stdout (with the exit status) and on
+/// stderr. The one difference: the shell sees a command killed by a signal as exit status 128+n.
+final class ShellOperation: ContinuationOperation<CommandResult>, ReactorOperation {
+    private enum Phase { case start, write, read }
+
+    let deadline: ContinuousClock.Instant?
+    private var script: [UInt8]
+    private let timeout: Duration
+    private let output: (@Sendable (DroverModel.OutputStream, [UInt8]) -> Void)?
+    private let started = ContinuousClock.now
+    private var phase = Phase.start
+    private var stdout: TailBuffer
+    private var stderr: TailBuffer
+    private var stdoutMarker: MarkerScanner
+    private var stderrMarker: MarkerScanner
+    private let label: String
+
+    init(
+        command: String, timeout: Duration, tailLimit: Int, label: String,
+        output: (@Sendable (DroverModel.OutputStream, [UInt8]) -> Void)?,
+        continuation: CheckedContinuation<CommandResult, any Error>
+    ) {
+        let nonce = "drover-" + (0..<2).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }.joined()
+        self.script = Array(Self.script(command, timeout: timeout, nonce: nonce).utf8)
+        self.stdoutMarker = MarkerScanner(marker: Array("\n\(nonce) ".utf8))
+        self.stderrMarker = MarkerScanner(marker: Array("\n\(nonce)\n".utf8))
+        self.timeout = timeout
+        self.output = output
+        self.label = label
+        self.stdout = TailBuffer(limit: tailLimit)
+        self.stderr = TailBuffer(limit: tailLimit)
+        self.deadline = .now + timeout + ExecOperation.killAfter + ExecOperation.grace
+        super.init(continuation: continuation)
+    }
+
+    /// The line the shell reads: the command under `timeout` as on its own channel, then the markers.
+    /// The leading newline of each marker ends output that has none of its own; it is not the command's.
+    static func script(_ command: String, timeout: Duration, nonce: String) -> String {
+        ExecOperation.supervised(command, timeout: timeout)
+            + " </dev/null; printf '\\n%s %s\\n' \(nonce) \"$?\"; printf '\\n%s\\n' \(nonce) >&2\n"
+    }
+
+    func advance(_ core: SessionCore, now: ContinuousClock.Instant) -> OperationStep {
+        guard core.session != nil else {
+            finish(.failure(HostErrorFactory.connectionLost("no session")))
+            return .finished
+        }
+        while true {
+            switch phase {
+            case .start:
+                switch core.startShell() {
+                case .ready: phase = .write
+                case .blocked: return core.blocked
+                case .failed(let step): return fail(core, step)
+                }
+            case .write:
+                // One half-sent write per session (libssh2): wait while a tunnel on this session holds it.
+                let me = ObjectIdentifier(self)
+                guard core.writeOwner == nil || core.writeOwner == me else { return core.blocked }
+                let written = script.withUnsafeBufferPointer { bytes in
+                    bytes.withMemoryRebound(to: CChar.self) {
+                        libssh2_channel_write_ex(core.shell, 0, $0.baseAddress, $0.count)
+                    }
+                }
+                if written == LibSSH2.eagain {
+                    core.writeOwner = me
+                    return core.blocked
+                }
+                if written < 0 { return fail(core, "writing the command to the shell") }
+                script.removeFirst(written)
+                if !script.isEmpty {
+                    core.writeOwner = me
+                    continue
+                }
+                if core.writeOwner == me { core.writeOwner = nil }
+                phase = .read
+            case .read:
+                return readAvailable(core)
+            }
+        }
+    }
+
+    /// Reads both streams until both markers have come (`.finished`), or `.blocked` while more may come.
+    private func readAvailable(_ core: SessionCore) -> OperationStep {
+        var rounds = 0
+        while rounds < 256 {  // bounded so one chatty host cannot starve the others
+            rounds += 1
+            let out = read(stream: 0, core: core)
+            let err = read(stream: 1, core: core)
+            if out < 0 && out != LibSSH2.eagain { return fail(core, "reading output") }
+            if err < 0 && err != LibSSH2.eagain { return fail(core, "reading output") }
+            if let status = exitStatus, stderrMarker.found {
+                complete(status: status)
+                return .finished
+            }
+            if out > 0 || err > 0 { continue }
+            if libssh2_channel_eof(core.shell) == 1 { return shellEnded(core) }
+            return core.blocked
+        }
+        core.wantsAdvance = true
+        return core.blocked
+    }
+
+    private func read(stream: Int32, core: SessionCore) -> Int {
+        let count = core.scratch.withUnsafeMutableBytes { raw in
+            libssh2_channel_read_ex(core.shell, stream, raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count)
+        }
+        guard count > 0 else { return count }
+        let chunk = core.scratch[0..<count]
+        let bytes = stream == 0 ? stdoutMarker.feed(chunk) : stderrMarker.feed(chunk)
+        if !bytes.isEmpty {
+            bytes.withUnsafeBufferPointer {
+                if stream == 0 { stdout.append($0) } else { stderr.append($0) }
+            }
+            output?(stream == 0 ? .stdout : .stderr, bytes)
+        }
+        return count
+    }
+
+    /// The status the shell printed after the stdout marker, once its line is complete.
+    private var exitStatus: Int32? {
+        guard stdoutMarker.found, let end = stdoutMarker.held.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+        return Int32(String(decoding: stdoutMarker.held[..<end], as: UTF8.self)) ?? -1
+    }
+
+    private func complete(status: Int32) {
+        let elapsed = started.duration(to: .now)
+        // `timeout` exits 124 after TERM worked, or dies by KILL (137 to the shell) after -k.
+        if elapsed >= timeout && (status == 124 || status == 128 + 9) {
+            finish(.failure(ExecOperation.timedOut(label: label, timeout: timeout, remoteEnded: true)))
+            return
+        }
+        finish(
+            .success(
+                CommandResult(
+                    exitStatus: status, exitSignal: nil, stdoutTail: stdout.bytes, stderrTail: stderr.bytes,
+                    stdoutBytes: stdout.total, stderrBytes: stderr.total, duration: elapsed)))
+    }
+
+    /// The shell's channel reached end of file before the command's status: something ended the shell
+    /// (a command that killed it, or sshd). The session may still be fine: the next command starts a new shell;
+    /// the dead channel is freed with the session.
+    private func shellEnded(_ core: SessionCore) -> OperationStep {
+        core.shellEnded()
+        finish(
+            .failure(
+                HostError(
+                    .noExitStatus,
+                    "\(label): the remote shell running the command ended before reporting its exit status "
+                        + "(was it killed?); the command may have run partly.")))
+        return .finished
+    }
+
+    func expire(_ core: SessionCore) -> Bool {
+        finish(.failure(ExecOperation.timedOut(label: label, timeout: timeout, remoteEnded: false)))
+        return false  // the host is not answering: the session is spent
+    }
+
+    private func fail(_ core: SessionCore, _ step: String) -> OperationStep {
+        let error = HostErrorFactory.protocolFailure(core.label, step, LibSSH2.lastError(core.session!))
+        finish(.failure(error))
+        core.teardown(error)
+        return .finished
+    }
+}
+
