@@ -83,7 +83,9 @@ public struct RolloutEngine: Sendable {
         let pool = ConnectionPool(transport: transport)
         var execution = Execution(engine: self, pool: pool)
         let summary = await execution.run()
-        await pool.closeAll()
+        // In a task of its own, which an abort (cancelling this one) does not reach: closing a session waits
+        // until a step cut short on it has been ended on the host.
+        await Task { await pool.closeAll() }.value
         return summary
     }
 }
@@ -331,7 +333,10 @@ private struct Execution {
             if rollbackFailures > 0 { text += "; rollback failed on " + failedNames.joined(separator: ", ") }
             if unrolled > 0 { text += "; \(unrolled) changed hosts have no rollback steps" }
             return text
-        case .interrupted: return "stopped by the operator; in-flight steps were allowed to finish"
+        case .interrupted:
+            return engine.stop.current == .abort
+                ? "aborted by the operator; in-flight steps were cut short"
+                : "stopped by the operator; in-flight steps were allowed to finish"
         case .refused: return "refused"
         }
     }

@@ -173,6 +173,8 @@ public struct StepRunner: Sendable {
             let result = try await connection.run(command, input: input, timeout: step.timeout, output: nil)
             if result.succeeded { return StepOutcome(status: .ok, result: result) }
             return StepOutcome(status: .failed, result: result, reason: Self.failure(result))
+        } catch is CancellationError {
+            return StepOutcome(status: .failed, reason: "aborted by the operator")
         } catch {
             let error = FanOut.hostError(error)
             let prefix = error.code == .timedOut ? "" : "connection: "

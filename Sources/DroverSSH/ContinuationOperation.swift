@@ -2,7 +2,8 @@
 class ContinuationOperation<Value: Sendable> {
     private var continuation: CheckedContinuation<Value, any Error>?
 
-    init(continuation: CheckedContinuation<Value, any Error>) {
+    /// - Parameter continuation: nil for an operation that another one drives and nobody awaits.
+    init(continuation: CheckedContinuation<Value, any Error>?) {
         self.continuation = continuation
     }
 

@@ -31,7 +31,7 @@ final class ExecOperation: ContinuationOperation<CommandResult>, ReactorOperatio
     init(
         command: String, input: [UInt8] = [], timeout: Duration, tailLimit: Int, label: String,
         output: (@Sendable (DroverModel.OutputStream, [UInt8]) -> Void)?,
-        continuation: CheckedContinuation<CommandResult, any Error>
+        continuation: CheckedContinuation<CommandResult, any Error>?
     ) {
         self.command = Array(Self.wrap(command, timeout: timeout).utf8CString.dropLast())
         self.input = input

@@ -23,6 +23,14 @@ protocol ReactorOperation: AnyObject {
     func expire(_ core: SessionCore) -> Bool
     /// The session died or the awaiting task was cancelled: finish with `error` without touching libssh2.
     func abandon(_ error: any Error)
+    /// The awaiting task was cancelled while this operation runs. Return true after finishing with
+    /// `CancellationError` to stay at the head and end the remote work first (the session then stays
+    /// usable); false to be abandoned, which spends the session.
+    func interrupt(_ core: SessionCore) -> Bool
+}
+
+extension ReactorOperation {
+    func interrupt(_ core: SessionCore) -> Bool { false }
 }
 
 /// The event loop: one dedicated thread that drives every SSH session with `poll()`.
@@ -167,6 +175,10 @@ final class Reactor: @unchecked Sendable {
                 }
             case .cancel(let core, let id):
                 if let index = core.queue.firstIndex(where: { ObjectIdentifier($0) == id }) {
+                    if index == 0 && core.queue[0].interrupt(core) {
+                        core.wantsAdvance = true
+                        continue
+                    }
                     let operation = core.queue.remove(at: index)
                     operation.abandon(CancellationError())
                     // A half-done libssh2 call cannot be resumed with other work: the session is spent.

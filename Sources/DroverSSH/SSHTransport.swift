@@ -308,6 +308,8 @@ extension Reactor {
                 box.set(operation)
                 self.add(core)
                 self.enqueue(operation, on: core)
+                // Cancelled before the operation existed: the handler below found nothing to cancel.
+                if Task.isCancelled { self.cancel(operation, on: core) }
             }
         } onCancel: {
             if let operation = box.get() { self.cancel(operation, on: core) }

@@ -15,6 +15,9 @@ final class SessionCore: @unchecked Sendable {
     /// The channel of the shared shell (``ShellOperation``), once opened, and whether `sh` runs on it.
     var shell: OpaquePointer?
     var shellStarted = false
+    /// The shell's process id, which it prints first (``ShellOperation`` reads it): what an interrupted
+    /// command is found by.
+    var shellPID: Int32?
     var queue: [any ReactorOperation] = []
     /// Read buffer shared by every operation: they all run on the reactor thread, one at a time.
     var scratch: [UInt8] {
@@ -101,13 +104,16 @@ final class SessionCore: @unchecked Sendable {
         return .ready
     }
 
-    /// What the login shell runs on the shared shell's channel.
-    private static let shellCommand = Array("exec sh".utf8CString.dropLast())
+    /// What the login shell runs on the shared shell's channel: `sh`, after it printed its process id.
+    private static let shellCommand = Array("exec sh -c 'echo drover-shell-pid $$; exec sh'".utf8CString.dropLast())
+    /// How the shell's first line starts.
+    static let shellPIDPrefix = Array("drover-shell-pid ".utf8)
 
     /// Forgets a shell that ended; its channel is freed with the session.
     func shellEnded() {
         shell = nil
         shellStarted = false
+        shellPID = nil
     }
 
     /// Moves data through every tunnelled channel until none makes progress (bounded), dropping finished ones.

@@ -10,10 +10,15 @@ import Foundation
 /// (`timeout -k 2 N sh -c 'COMMAND'`, stdin from /dev/null, its own process, so nothing it sets survives
 /// it), then the shell prints a marker with a fresh random nonce on stdout (with the exit status) and on
 /// stderr. The one difference: the shell sees a command killed by a signal as exit status 128+n.
+///
+/// Cancelled while the command runs (a second Ctrl-C), the operation returns at once but stays at the head of
+/// the session's queue until the command is ended on the host: it signals the shell's child (`timeout`, which
+/// passes the TERM to the command's process group and sends KILL 2 s later) over a second channel, then
+/// waits for the markers. The session stays usable.
 final class ShellOperation: ContinuationOperation<CommandResult>, ReactorOperation {
     private enum Phase { case start, write, read }
 
-    let deadline: ContinuousClock.Instant?
+    private(set) var deadline: ContinuousClock.Instant?
     private var script: [UInt8]
     private let timeout: Duration
     private let output: (@Sendable (DroverModel.OutputStream, [UInt8]) -> Void)?
@@ -24,6 +29,11 @@ final class ShellOperation: ContinuationOperation<CommandResult>, ReactorOperati
     private var stdoutMarker: MarkerScanner
     private var stderrMarker: MarkerScanner
     private let label: String
+    /// The shell's first line, its process id, while it is being read.
+    private var pidLine: [UInt8]?
+    /// After an interrupt: the command that ends ours on the host, until it has run.
+    private var stopper: ExecOperation?
+    private var interrupted = false
 
     init(
         command: String, timeout: Duration, tailLimit: Int, label: String,
@@ -59,7 +69,9 @@ final class ShellOperation: ContinuationOperation<CommandResult>, ReactorOperati
             switch phase {
             case .start:
                 switch core.startShell() {
-                case .ready: phase = .write
+                case .ready:
+                    if core.shellPID == nil { pidLine = [] }
+                    phase = .write
                 case .blocked: return core.blocked
                 case .failed(let step): return fail(core, step)
                 }
@@ -85,6 +97,11 @@ final class ShellOperation: ContinuationOperation<CommandResult>, ReactorOperati
                 if core.writeOwner == me { core.writeOwner = nil }
                 phase = .read
             case .read:
+                if let stopper {
+                    guard case .finished = stopper.advance(core, now: now) else { return core.blocked }
+                    self.stopper = nil
+                    if core.isClosed { return .finished }
+                }
                 return readAvailable(core)
             }
         }
@@ -103,6 +120,10 @@ final class ShellOperation: ContinuationOperation<CommandResult>, ReactorOperati
                 complete(status: status)
                 return .finished
             }
+            if stopper != nil {  // interrupted and the shell's process id just came: end the command first
+                core.wantsAdvance = true
+                return core.blocked
+            }
             if out > 0 || err > 0 { continue }
             if libssh2_channel_eof(core.shell) == 1 { return shellEnded(core) }
             return core.blocked
@@ -116,15 +137,40 @@ final class ShellOperation: ContinuationOperation<CommandResult>, ReactorOperati
             libssh2_channel_read_ex(core.shell, stream, raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count)
         }
         guard count > 0 else { return count }
-        let chunk = core.scratch[0..<count]
-        let bytes = stream == 0 ? stdoutMarker.feed(chunk) : stderrMarker.feed(chunk)
-        if !bytes.isEmpty {
-            bytes.withUnsafeBufferPointer {
-                if stream == 0 { stdout.append($0) } else { stderr.append($0) }
+        var chunk = core.scratch[0..<count]
+        // A new shell's first line is its process id; lines before it (a login script's) are output.
+        while stream == 0, pidLine != nil, let newline = chunk.firstIndex(of: UInt8(ascii: "\n")) {
+            let line = pidLine! + chunk[..<newline]
+            chunk = chunk[(newline + 1)...]
+            guard line.starts(with: SessionCore.shellPIDPrefix) else {
+                deliver(stdoutMarker.feed(line + [UInt8(ascii: "\n")]), stream: stream)
+                pidLine = []
+                continue
             }
-            output?(stream == 0 ? .stdout : .stderr, bytes)
+            pidLine = nil
+            core.shellPID = Int32(String(decoding: line.dropFirst(SessionCore.shellPIDPrefix.count), as: UTF8.self))
+            if interrupted, stopper == nil, let pid = core.shellPID { stopper = Self.stopper(for: pid, label: label) }
         }
+        if stream == 0, pidLine != nil {
+            pidLine! += chunk
+            // Not a line a shell would print first: give up on the id (an abort then drops the session).
+            if pidLine!.count > 4096 {
+                deliver(stdoutMarker.feed(pidLine!), stream: stream)
+                pidLine = nil
+            }
+            return count
+        }
+        deliver(stream == 0 ? stdoutMarker.feed(chunk) : stderrMarker.feed(chunk), stream: stream)
         return count
+    }
+
+    /// Keeps the command's output and passes it on.
+    private func deliver(_ bytes: [UInt8], stream: Int32) {
+        guard !bytes.isEmpty else { return }
+        bytes.withUnsafeBufferPointer {
+            if stream == 0 { stdout.append($0) } else { stderr.append($0) }
+        }
+        output?(stream == 0 ? .stdout : .stderr, bytes)
     }
 
     /// The status the shell printed after the stdout marker, once its line is complete.
@@ -159,6 +205,29 @@ final class ShellOperation: ContinuationOperation<CommandResult>, ReactorOperati
                     "\(label): the remote shell running the command ended before reporting its exit status "
                         + "(was it killed?); the command may have run partly.")))
         return .finished
+    }
+
+    func interrupt(_ core: SessionCore) -> Bool {
+        if interrupted { return true }
+        // Before `.read` nothing runs yet on the host (or the command line is half-written): dropping the
+        // session is enough.
+        guard phase == .read else { return false }
+        interrupted = true
+        finish(.failure(CancellationError()))
+        deadline = .now + .seconds(10) + ExecOperation.killAfter + ExecOperation.grace
+        // A new shell's process id may still be on its way: the stopper starts once it has come.
+        if let pid = core.shellPID { stopper = Self.stopper(for: pid, label: label) }
+        return true
+    }
+
+    /// The command that ends the shell's running command. The shell's only child while it waits is the
+    /// command's `timeout`: found by its parent, as a host without procps allows (one grep over /proc, then
+    /// the shell's built-in kill).
+    private static func stopper(for pid: Int32, label: String) -> ExecOperation {
+        let command = "grep -l '^PPid:[[:space:]]*\(pid)$' /proc/[0-9]*/status 2>/dev/null | "
+            + "while read -r f; do p=${f#/proc/}; kill -TERM \"${p%/status}\"; done"
+        return ExecOperation(
+            command: command, timeout: .seconds(10), tailLimit: 1024, label: label, output: nil, continuation: nil)
     }
 
     func expire(_ core: SessionCore) -> Bool {

@@ -108,6 +108,27 @@ extension OverRealSSH {
             #expect(result.stdout == "before\n")
         }
 
+        @Test func cancellingARunningCommandEndsItOnTheHostAndKeepsTheSession() async throws {
+            let marker = "30.\(Int.random(in: 1000...9999))"
+            let connection = try await makeRunTransport().connect(to: Testbed.host(16))
+            let running = Task { try await connection.run("echo started; sleep \(marker)", timeout: .seconds(60)) }
+            // Cancel once the command runs on the host (seen from a second session).
+            let observer = try await makeTransport().connect(to: Testbed.host(16))
+            var seen = false
+            for _ in 0..<100 where !seen {
+                seen = try await observer.run("pgrep -f '^sleep \(marker)$' >/dev/null", timeout: .seconds(10)).succeeded
+            }
+            #expect(seen)
+            running.cancel()
+            await #expect(throws: CancellationError.self) { _ = try await running.value }
+            // The next command on the session waits until the cancelled one has ended on the host.
+            let after = try await connection.run(
+                "pgrep -f '^sleep \(marker)$' >/dev/null && echo still running || echo gone", timeout: .seconds(20))
+            await connection.close()
+            await observer.close()
+            #expect(after.stdout == "gone\n")
+        }
+
         @Test func aKilledShellFailsOnlyItsCommandAndTheNextStartsAFreshOne() async throws {
             let connection = try await makeRunTransport().connect(to: Testbed.host(15))
             let before = try await connection.run(Self.shellPID, timeout: .seconds(10))
