@@ -121,7 +121,9 @@ struct InterruptTests {
                 buffer.removeSubrange(buffer.startIndex...newline)
                 if sent == 0 && line.contains("\"event\":\"step_started\"") {
                     // Abort only once the command really runs on the host (bounded wait for its file).
-                    for _ in 0..<50 where try await !onHost("test -e \(started) && echo yes").contains("yes") {}
+                    for _ in 0..<50 {
+                        if try await onHost("test -e \(started) && echo yes").contains("\"stdout\":\"yes") { break }
+                    }
                     kill(process.processIdentifier, SIGINT)
                     sent += 1
                 } else if sent == 1 && line.contains("\"level\":\"finish_in_flight\"") {

@@ -115,8 +115,9 @@ extension OverRealSSH {
             // Cancel once the command runs on the host (seen from a second session).
             let observer = try await makeTransport().connect(to: Testbed.host(16))
             var seen = false
-            for _ in 0..<100 where !seen {
+            for _ in 0..<100 {
                 seen = try await observer.run("pgrep -f '^sleep \(marker)$' >/dev/null", timeout: .seconds(10)).succeeded
+                if seen { break }
             }
             #expect(seen)
             running.cancel()
