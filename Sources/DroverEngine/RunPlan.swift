@@ -88,7 +88,7 @@ public struct RunPlan: Sendable {
         if step.become { options.append("become \(step.becomeUser ?? "root")") }
         if step.timeout != Step.defaultTimeout { options.append("timeout \(DurationText.format(step.timeout))") }
         if step.retries > 0 { options.append("retries \(step.retries) every \(DurationText.format(step.delay))") }
-        if let condition = step.when { options.append("when \(condition.variable)") }
+        if let condition = step.when { options.append("when \(condition)") }
         if step.runOnce { options.append("run_once") }
         if step.ignoreErrors { options.append("ignore_errors") }
         if step.critical { options.append("critical") }

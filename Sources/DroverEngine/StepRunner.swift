@@ -61,7 +61,7 @@ public struct StepRunner: Sendable {
 
     private func attempt(_ step: Step, for host: Host, context: TemplateContext) async -> StepOutcome {
         if let condition = step.when, !context.holds(condition) {
-            return StepOutcome(status: .skipped, reason: "when: \(condition.variable) does not hold", attempts: 0)
+            return StepOutcome(status: .skipped, reason: "when: \(condition) does not hold", attempts: 0)
         }
         var target = host
         if let delegate = step.delegateTo {

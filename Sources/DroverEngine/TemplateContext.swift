@@ -71,6 +71,9 @@ public struct TemplateContext: Sendable {
         case .falsy(let name): return !Self.isTruthy(value(name))
         case .equals(let name, let expected): return Self.same(value(name), expected)
         case .notEquals(let name, let expected): return !Self.same(value(name), expected)
+        case .all(let parts): return parts.allSatisfy(holds)
+        case .any(let parts): return parts.contains(where: holds)
+        case .not(let inner): return !holds(inner)
         }
     }
 

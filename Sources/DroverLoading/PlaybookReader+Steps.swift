@@ -57,12 +57,21 @@ extension PlaybookReader {
         let retries = mapping["retries"]?.int("retries", in: 0...Int.max, errors: &errors)
         let delay = mapping["delay"]?.duration("delay", errors: &errors)
         var when: Condition?
-        if let node = mapping["when"], let text = node.string("when", errors: &errors) {
-            do throws(ConditionParser.Problem) {
-                when = try ConditionParser.parse(text)
-            } catch {
-                errors.add(.invalidValue, error.message, at: node.location)
+        if let node = mapping["when"] {
+            // A list means that all of them must hold, as in Ansible.
+            var items = [node]
+            if case .sequence(let nodes) = node.content { items = nodes }
+            if items.isEmpty { errors.add(.invalidValue, "when is an empty list; leave when out to always run the step", at: node.location) }
+            var parts: [Condition] = []
+            for item in items {
+                guard let text = item.string("when", errors: &errors) else { continue }
+                do throws(ConditionParser.Problem) {
+                    parts.append(try ConditionParser.parse(text))
+                } catch {
+                    errors.add(.invalidValue, error.message, at: item.location)
+                }
             }
+            if !parts.isEmpty && parts.count == items.count { when = parts.count == 1 ? parts[0] : .all(parts) }
         }
         let become = mapping["become"]?.bool("become", errors: &errors)
         let becomeUser = mapping["become_user"]?.string("become_user", errors: &errors)

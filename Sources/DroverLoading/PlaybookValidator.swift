@@ -119,11 +119,9 @@ public struct PlaybookValidator: Sendable {
     ) {
         for template in site.templates { checkTemplate(template, context, errors: &errors) }
         if let condition = step.when, let place = site.when {
-            switch condition {
-            case .defined, .undefined:
-                break  // testing definedness is the point
-            default:
-                checkName(condition.variable, kind: "variable", in: "when", at: place, context, errors: &errors)
+            // A variable only tested for being defined may rightly not exist.
+            for name in condition.valuesRead {
+                checkName(name, kind: "variable", in: "when", at: place, context, errors: &errors)
             }
         }
         if let delegate = step.delegateTo, let place = site.delegateTo {

@@ -123,24 +123,83 @@ public enum Check: Sendable, Hashable, Codable {
     }
 }
 
-/// A step's `when`: a simple test of one variable, evaluated per host before the step runs.
+/// A step's `when`: tests of variables, evaluated per host before the step runs.
 ///
-/// Written as `NAME`, `not NAME`, `NAME == VALUE`, `NAME != VALUE`, `NAME is defined`, `NAME is not defined`
-/// (NAME may be dotted: `host.name`); VALUE is a quoted string, a number, `true` or `false`.
-public enum Condition: Sendable, Hashable, Codable {
+/// A test is `NAME`, `NAME == VALUE`, `NAME != VALUE`, `NAME is defined` or `NAME is not defined` (NAME may be
+/// dotted: `host.name`; VALUE is a quoted string, a number, `true` or `false`); tests combine with `not`, `and`,
+/// `or` (in that order of precedence, as in Jinja) and parentheses. A YAML list of conditions means all of them.
+public indirect enum Condition: Sendable, Hashable, Codable, CustomStringConvertible {
     case truthy(String)
     case falsy(String)
     case equals(String, InventoryValue)
     case notEquals(String, InventoryValue)
     case defined(String)
     case undefined(String)
+    /// Every one holds (`A and B`, or a YAML list).
+    case all([Condition])
+    /// At least one holds (`A or B`).
+    case any([Condition])
+    /// `not (…)` of a combination (a negated single test is the opposite test).
+    case not(Condition)
 
-    /// The variable the condition reads.
-    public var variable: String {
+    /// The opposite condition: `not NAME` is `.falsy`, `not (A == 1)` is `A != 1`, and so on.
+    public var negated: Condition {
         switch self {
-        case .truthy(let name), .falsy(let name), .equals(let name, _), .notEquals(let name, _), .defined(let name),
-            .undefined(let name):
-            return name
+        case .truthy(let name): return .falsy(name)
+        case .falsy(let name): return .truthy(name)
+        case .equals(let name, let value): return .notEquals(name, value)
+        case .notEquals(let name, let value): return .equals(name, value)
+        case .defined(let name): return .undefined(name)
+        case .undefined(let name): return .defined(name)
+        case .not(let inner): return inner
+        case .all, .any: return .not(self)
+        }
+    }
+
+    /// The variables whose values the condition reads, in order, once each; a variable only tested for
+    /// being defined is not among them (it may rightly not exist).
+    public var valuesRead: [String] {
+        var names: [String] = []
+        func walk(_ condition: Condition) {
+            switch condition {
+            case .truthy(let name), .falsy(let name), .equals(let name, _), .notEquals(let name, _):
+                if !names.contains(name) { names.append(name) }
+            case .defined, .undefined: break
+            case .all(let parts), .any(let parts): parts.forEach(walk)
+            case .not(let inner): walk(inner)
+            }
+        }
+        walk(self)
+        return names
+    }
+
+    /// The condition as it would be written: `release == '2.1' and not maintenance`.
+    public var description: String {
+        switch self {
+        case .truthy(let name): return name
+        case .falsy(let name): return "not \(name)"
+        case .equals(let name, let value): return "\(name) == \(Self.literal(value))"
+        case .notEquals(let name, let value): return "\(name) != \(Self.literal(value))"
+        case .defined(let name): return "\(name) is defined"
+        case .undefined(let name): return "\(name) is not defined"
+        case .all(let parts): return parts.map { $0.isAny ? "(\($0))" : "\($0)" }.joined(separator: " and ")
+        case .any(let parts): return parts.map(\.description).joined(separator: " or ")
+        case .not(let inner): return "not (\(inner))"
+        }
+    }
+
+    private var isAny: Bool {
+        if case .any = self { return true }
+        return false
+    }
+
+    private static func literal(_ value: InventoryValue) -> String {
+        switch value {
+        case .string(let text): return text.contains("'") ? "\"\(text)\"" : "'\(text)'"
+        case .int(let number): return String(number)
+        case .double(let number): return String(number)
+        case .bool(let flag): return flag ? "true" : "false"
+        case .list, .map, .null: return "\(value)"
         }
     }
 }

@@ -187,3 +187,42 @@ struct RunCommandTests {
         #expect(lines.allSatisfy { $0.hasPrefix(path + ":") })
     }
 }
+
+extension RunCommandTests {
+    @Test func compoundWhenConditionsChooseTheHostsAStepRunsOn() async throws {
+        try Testbed.ensureUp()
+        let path = directory + "/when.yml"
+        try """
+        name: Conditions
+        vars:
+          release: "2.1"
+          canary: false
+        stages:
+          - name: Conditional steps
+            hosts: host00[1-4]
+            steps:
+              - run: mkdir -p \(root) && echo first > \(root)/marks
+                when: release == '2.1' and (canary or host.name == 'host002' or host.name == 'host003')
+              - run: mkdir -p \(root) && echo second >> \(root)/marks
+                when:
+                  - release is defined
+                  - not (host.name == 'host003' or host.name == 'host004')
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try await drover(["run", path, "-i", Testbed.inventoryPath, "--yes", "--output", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let skipped = try await events(result.stdout).filter { $0["status"] as? String == "skipped" }
+        #expect(
+            skipped.first { $0["host"] as? String == "host004" && $0["step"] as? Int == 2 }?["reason"] as? String
+                == "when: release is defined and not (host.name == 'host003' or host.name == 'host004') does not hold")
+        let marks = try await drover([
+            "exec", "-i", Testbed.inventoryPath, "--limit", "host00[1-4]", "--output", "json", "--",
+            "cat \(root)/marks 2>/dev/null | tr '\\n' ' '; rm -rf \(root)",
+        ])
+        var byHost: [String: String] = [:]
+        for line in marks.stdout.split(separator: "\n") {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            byHost[object["host"] as! String] = object["stdout"] as? String
+        }
+        #expect(byHost == ["host001": "second ", "host002": "first second ", "host003": "first ", "host004": ""])
+    }
+}

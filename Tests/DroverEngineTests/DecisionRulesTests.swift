@@ -133,6 +133,9 @@ import Testing
         (Condition.truthy("release"), true), (.falsy("release"), false), (.equals("db.port", 5432), true),
         (.equals("release", "1.0"), false), (.notEquals("host.name", "app2"), true), (.defined("nope"), false),
         (.undefined("nope"), true),
+        (.all([.truthy("release"), .equals("host.name", "app1")]), true), (.all([.truthy("release"), .defined("nope")]), false),
+        (.any([.defined("nope"), .equals("db.port", 5432)]), true), (.any([.falsy("release"), .defined("nope")]), false),
+        (.not(.any([.defined("nope"), .falsy("release")])), true), (.not(.all([.truthy("release"), .truthy("motd")])), false),
     ])
     func conditionsHoldPerHost(condition: Condition, holds: Bool) {
         #expect(context.holds(condition) == holds)

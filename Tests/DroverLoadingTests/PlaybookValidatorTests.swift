@@ -69,6 +69,9 @@ import Testing
         (stage("    steps:\n      - run: uptime\n        when: maintenance_mode"),
          "/nonexistent/play.yml:9:15: unknown variable 'maintenance_mode' in when; "
             + "expected one of: run.id, host.name, host.address, batch.index, batch.hosts, stage.name, artifact, app_port, drover_environment, lb_host, release"),
+        (stage("    steps:\n      - run: uptime\n        when: maintenance_mode is defined or (app_port == 80 and canary)"),
+         "/nonexistent/play.yml:9:15: unknown variable 'canary' in when; "
+            + "expected one of: run.id, host.name, host.address, batch.index, batch.hosts, stage.name, artifact, app_port, drover_environment, lb_host, release"),
         (stage("    before_batch:\n      - run: drain {{ batch.hosts }}\n        delegate_to: lb1\n    steps: [run: x]"),
          "/nonexistent/play.yml:9:22: delegate_to 'lb1' is not a host of the inventory; did you mean 'lb1.test'?"),
         (stage("    steps:\n      - run: x\n        delegate_to: \"{{ host.name }}-mgmt\""),
