@@ -78,10 +78,17 @@ struct ResumeCommand: AsyncParsableCommand {
         let playbook = try CommandSupport.playbook(record.playbookPath, inventory: loadedInventory)
         let targets = try CommandSupport.hosts(in: loadedInventory, limit: record.limit)
 
-        // The policy again: resuming is starting work, and the window may have closed since.
+        let entries = try journalCall { try journal.events(run: runID) }.compactMap { try? $0.entry() }
+        // The policy again: resuming is starting work, and the window may have closed since. A run started as an
+        // approved emergency continues as the same emergency (the policy still decides whether that may override).
+        let emergency = entries.lazy.reversed().compactMap { entry -> EmergencyOverride? in
+            if case .event(.emergencyOverride(let override)) = entry { return override }
+            return nil
+        }.first
         let (policy, _) = try policyOptions.load(inventoryPath: inventory ?? record.inventoryPath)
         let gate = PolicyGate.decide(
-            policy: policy, environment: loadedInventory.environment, change: playbook.change, emergency: nil, at: Date())
+            policy: policy, environment: loadedInventory.environment, change: playbook.change,
+            emergency: emergency.map { PolicyGate.Emergency(reason: $0.reason, approvedBy: $0.approvedBy) }, at: Date())
         guard gate.allowed else {
             _ = try? journal.append(
                 .note(JournalNote(kind: .resumeRefused, text: "resume refused: " + gate.check.sentence, by: JournalOptions.operatorName)),
@@ -92,7 +99,6 @@ struct ResumeCommand: AsyncParsableCommand {
         }
         let batchGate = gate.batchGate(now: { Date() }, firstBatchEstimate: nil)
 
-        let entries = try journalCall { try journal.events(run: runID) }.compactMap { try? $0.entry() }
         let plan = ResumePlan(entries: entries, playbook: playbook, rerunUnfinished: rerunUnfinished)
         guard plan.canContinue else {
             for ref in plan.needsAttention {
@@ -138,6 +144,10 @@ struct ResumeCommand: AsyncParsableCommand {
         }
         if output == .human {
             print("resuming run \(runID): \(plan.state.completed.count) completed steps will not run again")
+        }
+        if let override = gate.check.emergency {
+            // Recorded (and shown) again: this part of the run, too, ran under the override.
+            await RunSession.sink(recorder: session.recorder, reporter: reporter, notifier: nil)(.emergencyOverride(override))
         }
         try await session.execute()
     }

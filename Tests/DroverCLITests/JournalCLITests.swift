@@ -285,6 +285,66 @@ struct JournalCLITests {
         #expect(try await drover(["verify", id, "--journal", journal]).status == 0)
     }
 
+    @Test func anEmergencyRunResumesUnderItsRecordedOverrideInsideABlackout() async throws {
+        let (directory, journal, remote) = try await workspace()
+        let freeze = directory + "/freeze.yml"
+        try """
+        timezone: UTC
+        environments:
+          testbed:
+            blackouts:
+              - { name: All day freeze, daily: "00:00-24:00" }
+        """.write(toFile: freeze, atomically: true, encoding: .utf8)
+        let playbook = directory + "/hotfix.yml"
+        try """
+        name: Emergency hotfix
+        stages:
+          - name: Patch
+            hosts: host019
+            steps:
+              - name: first
+                run: mkdir -p \(remote) && echo first >> \(remote)/log
+              - name: slow
+                run: while [ ! -e \(remote)/go ]; do sleep 0.1; done
+                idempotent: true
+              - name: last
+                run: echo last >> \(remote)/log
+        """.write(toFile: playbook, atomically: true, encoding: .utf8)
+        let controller = try RunningProcess(
+            binary,
+            [
+                "run", playbook, "-i", Testbed.inventoryPath, "--journal", journal, "--policy", freeze, "--yes",
+                "--output", "json", "--connect-timeout", "30s", "--emergency", "--reason", "CVE-2026-0002 exploited",
+                "--approved-by", "On-call lead",
+            ])
+        let started = controller.waitForLine { $0.contains("\"event\":\"step_started\"") && $0.contains("\"name\":\"slow\"") }
+        guard started != nil else {
+            Issue.record("the run never reached the slow step: \(controller.lines.joined(separator: "\n"))")
+            return
+        }
+        kill(controller.pid, SIGTERM)
+        #expect(controller.waitForLine { $0.contains("\"event\":\"stop_requested\"") } != nil)
+        try await release("host019", remote)
+        #expect(controller.wait() == 5)
+        let id = try #require(try await runIDs(journal).first)
+
+        // Still inside the freeze: the run continues as the emergency it was approved as, and says so.
+        let resumed = try await drover([
+            "resume", id, "--journal", journal, "--policy", freeze, "--output", "json", "--connect-timeout", "30s",
+        ])
+        #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
+        let override = resumed.stdout.split(separator: "\n").first { $0.contains("\"event\":\"emergency_override\"") }
+        #expect(override?.contains("\"approved_by\":\"On-call lead\"") == true, "\(resumed.stdout)")
+        #expect(override?.contains("\"overrides\":\"blackout:All day freeze\"") == true, "\(override ?? "")")
+        #expect(try await lines(of: "host019", remote) == ["first", "last"])
+        let log = try await drover(["log", id, "--journal", journal])
+        // The maintenance log shows the override again where the run was resumed.
+        let afterResume = log.stdout.components(separatedBy: "resumed the run").dropFirst().joined()
+        #expect(afterResume.contains("EMERGENCY override approved by On-call lead: CVE-2026-0002 exploited"), "\(log.stdout)")
+        #expect(try await drover(["verify", id, "--journal", journal]).status == 0)
+        _ = try? await drover(["exec", "-i", Testbed.inventoryPath, "--limit", "host019", "--", "rm -rf \(remote)"])
+    }
+
     @Test func unwritableJournalIsAClearErrorBeforeAnyHostIsTouched() async throws {
         let (directory, _, remote) = try await workspace()
         let playbook = try await playbook(in: directory, remote: remote)
