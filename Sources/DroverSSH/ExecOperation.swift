@@ -80,28 +80,11 @@ final class ExecOperation: ContinuationOperation<CommandResult>, ReactorOperatio
                 if rc != 0 { return fail(core, "starting the command") }
                 phase = .writeInput
             case .writeInput:
-                // One half-sent write per session (libssh2): wait while a tunnel on this session holds it.
-                let me = ObjectIdentifier(self)
-                if !input.isEmpty {
-                    guard core.writeOwner == nil || core.writeOwner == me else { return core.blocked }
-                    let written = input.withUnsafeBufferPointer { bytes in
-                        bytes.withMemoryRebound(to: CChar.self) {
-                            libssh2_channel_write_ex(channel, 0, $0.baseAddress, $0.count)
-                        }
-                    }
-                    if written == LibSSH2.eagain {
-                        core.writeOwner = me
-                        return core.blocked
-                    }
-                    if written < 0 { return fail(core, "writing the command's input") }
-                    input.removeFirst(written)
-                    if !input.isEmpty {
-                        core.writeOwner = me
-                        continue
-                    }
+                switch core.write(&input, to: channel, owner: ObjectIdentifier(self)) {
+                case .done: phase = .sendEOF
+                case .blocked: return core.blocked
+                case .failed: return fail(core, "writing the command's input")
                 }
-                if core.writeOwner == me { core.writeOwner = nil }
-                phase = .sendEOF
             case .sendEOF:
                 // The command gets an empty stdin instead of waiting on one that never comes.
                 let rc = libssh2_channel_send_eof(channel)

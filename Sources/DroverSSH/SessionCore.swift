@@ -79,6 +79,28 @@ final class SessionCore: @unchecked Sendable {
         lastActivity = now
     }
 
+    enum WriteProgress { case done, blocked, failed }
+
+    /// Writes all of `bytes` to `channel` (what was written is removed), as far as libssh2 takes them now.
+    /// libssh2 allows one half-sent write per session: while one is pending, only its `owner` may write.
+    func write(_ bytes: inout [UInt8], to channel: OpaquePointer?, owner: ObjectIdentifier) -> WriteProgress {
+        while !bytes.isEmpty {
+            guard writeOwner == nil || writeOwner == owner else { return .blocked }
+            let written = bytes.withUnsafeBufferPointer { bytes in
+                bytes.withMemoryRebound(to: CChar.self) { libssh2_channel_write_ex(channel, 0, $0.baseAddress, $0.count) }
+            }
+            if written == LibSSH2.eagain {
+                writeOwner = owner
+                return .blocked
+            }
+            if written < 0 { return .failed }
+            bytes.removeFirst(written)
+            writeOwner = bytes.isEmpty ? nil : owner
+        }
+        if writeOwner == owner { writeOwner = nil }
+        return .done
+    }
+
     enum ShellStart {
         case ready, blocked
         case failed(step: String)

@@ -76,26 +76,11 @@ final class ShellOperation: ContinuationOperation<CommandResult>, ReactorOperati
                 case .failed(let step): return fail(core, step)
                 }
             case .write:
-                // One half-sent write per session (libssh2): wait while a tunnel on this session holds it.
-                let me = ObjectIdentifier(self)
-                guard core.writeOwner == nil || core.writeOwner == me else { return core.blocked }
-                let written = script.withUnsafeBufferPointer { bytes in
-                    bytes.withMemoryRebound(to: CChar.self) {
-                        libssh2_channel_write_ex(core.shell, 0, $0.baseAddress, $0.count)
-                    }
+                switch core.write(&script, to: core.shell, owner: ObjectIdentifier(self)) {
+                case .done: phase = .read
+                case .blocked: return core.blocked
+                case .failed: return fail(core, "writing the command to the shell")
                 }
-                if written == LibSSH2.eagain {
-                    core.writeOwner = me
-                    return core.blocked
-                }
-                if written < 0 { return fail(core, "writing the command to the shell") }
-                script.removeFirst(written)
-                if !script.isEmpty {
-                    core.writeOwner = me
-                    continue
-                }
-                if core.writeOwner == me { core.writeOwner = nil }
-                phase = .read
             case .read:
                 if let stopper {
                     guard case .finished = stopper.advance(core, now: now) else { return core.blocked }

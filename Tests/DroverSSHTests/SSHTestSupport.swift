@@ -26,6 +26,22 @@ func runOn(_ index: Int, _ command: String, timeout: Duration = .seconds(30)) as
     return try await connection.run(command, timeout: timeout)
 }
 
+/// Runs a command that writes 3 MB to stdout and 1 MB to stderr at once over `connection`, and checks that every
+/// byte arrived, streamed as it came and counted, with only a tail of each kept.
+func expectMegabytesArriveWhole(over connection: any HostConnection) async throws {
+    let counter = ByteCounter()
+    let result = try await connection.run(
+        "head -c 3000000 /dev/zero | tr '\\0' o & head -c 1000000 /dev/zero | tr '\\0' e >&2 & wait",
+        timeout: .seconds(30)
+    ) { stream, chunk in counter.add(stream, chunk) }
+    #expect(result.exitStatus == 0)
+    #expect(result.stdoutBytes == 3_000_000 && result.stderrBytes == 1_000_000)
+    #expect(counter.counts == [.stdout: 3_000_000, .stderr: 1_000_000])
+    #expect(counter.onlyExpectedBytes, "each stream carried only its own bytes")
+    #expect(result.stdoutTail.count == 64 * 1024)
+    #expect(result.stdoutTail.allSatisfy { $0 == UInt8(ascii: "o") })
+}
+
 /// A fresh temporary directory for one test.
 func temporaryDirectory() throws -> String {
     let path = NSTemporaryDirectory() + "drover-test-" + UUID().uuidString
