@@ -18,6 +18,8 @@ final class SessionCore: @unchecked Sendable {
     /// The shell's process id, which it prints first (``ShellOperation`` reads it): what an interrupted
     /// command is found by.
     var shellPID: Int32?
+    /// The shell started and no command has taken on reading its first line yet.
+    var shellPIDUnread = false
     var queue: [any ReactorOperation] = []
     /// Read buffer shared by every operation: they all run on the reactor thread, one at a time.
     var scratch: [UInt8] {
@@ -122,6 +124,7 @@ final class SessionCore: @unchecked Sendable {
             if rc == LibSSH2.eagain { return .blocked }
             if rc != 0 { return .failed(step: "starting the shell") }
             shellStarted = true
+            shellPIDUnread = true
         }
         return .ready
     }
@@ -136,6 +139,7 @@ final class SessionCore: @unchecked Sendable {
         shell = nil
         shellStarted = false
         shellPID = nil
+        shellPIDUnread = false
     }
 
     /// Moves data through every tunnelled channel until none makes progress (bounded), dropping finished ones.

@@ -70,7 +70,10 @@ final class ShellOperation: ContinuationOperation<CommandResult>, ReactorOperati
             case .start:
                 switch core.startShell() {
                 case .ready:
-                    if core.shellPID == nil { pidLine = [] }
+                    if core.shellPIDUnread {  // the shell's first line comes before this command's output
+                        core.shellPIDUnread = false
+                        pidLine = []
+                    }
                     phase = .write
                 case .blocked: return core.blocked
                 case .failed(let step): return fail(core, step)
