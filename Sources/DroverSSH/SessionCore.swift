@@ -12,14 +12,9 @@ final class SessionCore: @unchecked Sendable {
     var fd: Int32 = -1
     var session: OpaquePointer?
     var sftp: OpaquePointer?
-    /// The channel of the shared shell (``ShellOperation``), once opened, and whether `sh` runs on it.
-    var shell: OpaquePointer?
-    var shellStarted = false
-    /// The shell's process id, which it prints first (``ShellOperation`` reads it): what an interrupted
-    /// command is found by.
-    var shellPID: Int32?
-    /// The shell started and no command has taken on reading its first line yet.
-    var shellPIDUnread = false
+    /// The shared shell (``ShellOperation``), once its channel is open; nil again when it ends (its channel is
+    /// freed with the session).
+    var shell: SharedShell?
     var queue: [any ReactorOperation] = []
     /// Read buffer shared by every operation: they all run on the reactor thread, one at a time.
     var scratch: [UInt8] {
@@ -103,6 +98,16 @@ final class SessionCore: @unchecked Sendable {
         return .done
     }
 
+    struct SharedShell {
+        let channel: OpaquePointer
+        /// Whether `sh` runs on the channel.
+        var started = false
+        /// The shell's process id, which it prints first: what an interrupted command is found by.
+        var pid: Int32?
+        /// The shell started and no command has taken on reading its first line yet.
+        var pidUnread = false
+    }
+
     enum ShellStart {
         case ready, blocked
         case failed(step: String)
@@ -112,19 +117,22 @@ final class SessionCore: @unchecked Sendable {
     func startShell() -> ShellStart {
         guard let session else { return .failed(step: "opening a channel for the shell") }
         if shell == nil {
-            shell = libssh2_channel_open_ex(
+            let channel = libssh2_channel_open_ex(
                 session, "session", 7, UInt32(drover_libssh2_channel_window_default),
                 UInt32(drover_libssh2_channel_packet_default), nil, 0)
-            if shell == nil { return LibSSH2.wouldBlock(session) ? .blocked : .failed(step: "opening a channel for the shell") }
+            guard let channel else {
+                return LibSSH2.wouldBlock(session) ? .blocked : .failed(step: "opening a channel for the shell")
+            }
+            shell = SharedShell(channel: channel)
         }
-        if !shellStarted {
+        if shell?.started == false {
             let rc = Self.shellCommand.withUnsafeBufferPointer {
-                libssh2_channel_process_startup(shell, "exec", 4, $0.baseAddress, UInt32($0.count))
+                libssh2_channel_process_startup(shell?.channel, "exec", 4, $0.baseAddress, UInt32($0.count))
             }
             if rc == LibSSH2.eagain { return .blocked }
             if rc != 0 { return .failed(step: "starting the shell") }
-            shellStarted = true
-            shellPIDUnread = true
+            shell?.started = true
+            shell?.pidUnread = true
         }
         return .ready
     }
@@ -133,14 +141,6 @@ final class SessionCore: @unchecked Sendable {
     private static let shellCommand = Array("exec sh -c 'echo drover-shell-pid $$; exec sh'".utf8CString.dropLast())
     /// How the shell's first line starts.
     static let shellPIDPrefix = Array("drover-shell-pid ".utf8)
-
-    /// Forgets a shell that ended; its channel is freed with the session.
-    func shellEnded() {
-        shell = nil
-        shellStarted = false
-        shellPID = nil
-        shellPIDUnread = false
-    }
 
     /// Moves data through every tunnelled channel until none makes progress (bounded), dropping finished ones.
     /// One transport read can queue packets for several channels, so all are retried after any progress.
@@ -172,7 +172,7 @@ final class SessionCore: @unchecked Sendable {
     /// Frees everything at once; libssh2_session_free frees the channels (the shell's too) and the SFTP handle.
     private func release() {
         sftp = nil
-        shellEnded()
+        shell = nil
         if let session {
             libssh2_session_free(session)
             self.session = nil

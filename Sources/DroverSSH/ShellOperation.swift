@@ -70,8 +70,8 @@ final class ShellOperation: ContinuationOperation<CommandResult>, ReactorOperati
             case .start:
                 switch core.startShell() {
                 case .ready:
-                    if core.shellPIDUnread {  // the shell's first line comes before this command's output
-                        core.shellPIDUnread = false
+                    if core.shell?.pidUnread == true {  // the shell's first line comes before this command's output
+                        core.shell?.pidUnread = false
                         pidLine = []
                     }
                     phase = .write
@@ -79,7 +79,7 @@ final class ShellOperation: ContinuationOperation<CommandResult>, ReactorOperati
                 case .failed(let step): return fail(core, step)
                 }
             case .write:
-                switch core.write(&script, to: core.shell, owner: ObjectIdentifier(self)) {
+                switch core.write(&script, to: core.shell?.channel, owner: ObjectIdentifier(self)) {
                 case .done: phase = .read
                 case .blocked: return core.blocked
                 case .failed: return fail(core, "writing the command to the shell")
@@ -113,7 +113,7 @@ final class ShellOperation: ContinuationOperation<CommandResult>, ReactorOperati
                 return core.blocked
             }
             if out > 0 || err > 0 { continue }
-            if libssh2_channel_eof(core.shell) == 1 { return shellEnded(core) }
+            if libssh2_channel_eof(core.shell?.channel) == 1 { return shellEnded(core) }
             return core.blocked
         }
         core.wantsAdvance = true
@@ -122,7 +122,7 @@ final class ShellOperation: ContinuationOperation<CommandResult>, ReactorOperati
 
     private func read(stream: Int32, core: SessionCore) -> Int {
         let count = core.scratch.withUnsafeMutableBytes { raw in
-            libssh2_channel_read_ex(core.shell, stream, raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count)
+            libssh2_channel_read_ex(core.shell?.channel, stream, raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count)
         }
         guard count > 0 else { return count }
         var chunk = core.scratch[0..<count]
@@ -136,8 +136,8 @@ final class ShellOperation: ContinuationOperation<CommandResult>, ReactorOperati
                 continue
             }
             pidLine = nil
-            core.shellPID = Int32(String(decoding: line.dropFirst(SessionCore.shellPIDPrefix.count), as: UTF8.self))
-            if interrupted, stopper == nil, let pid = core.shellPID { stopper = Self.stopper(for: pid, label: label) }
+            core.shell?.pid = Int32(String(decoding: line.dropFirst(SessionCore.shellPIDPrefix.count), as: UTF8.self))
+            if interrupted, stopper == nil, let pid = core.shell?.pid { stopper = Self.stopper(for: pid, label: label) }
         }
         if stream == 0, pidLine != nil {
             pidLine! += chunk
@@ -185,7 +185,7 @@ final class ShellOperation: ContinuationOperation<CommandResult>, ReactorOperati
     /// (a command that killed it, or sshd). The session may still be fine: the next command starts a new shell;
     /// the dead channel is freed with the session.
     private func shellEnded(_ core: SessionCore) -> OperationStep {
-        core.shellEnded()
+        core.shell = nil
         finish(
             .failure(
                 HostError(
@@ -204,7 +204,7 @@ final class ShellOperation: ContinuationOperation<CommandResult>, ReactorOperati
         finish(.failure(CancellationError()))
         deadline = .now + .seconds(10) + ExecOperation.killAfter + ExecOperation.grace
         // A new shell's process id may still be on its way: the stopper starts once it has come.
-        if let pid = core.shellPID { stopper = Self.stopper(for: pid, label: label) }
+        if let pid = core.shell?.pid { stopper = Self.stopper(for: pid, label: label) }
         return true
     }
 
