@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "DroverEngineTests", dependencies: ["DroverEngine", "DroverTestSupport"]),
         .testTarget(
             name: "DroverSSHTests",
-            dependencies: ["DroverSSH", "DroverLoading", "DroverTestSupport"]
+            dependencies: ["CLibSSH2", "DroverSSH", "DroverLoading", "DroverTestSupport"]
         ),
         .testTarget(
             name: "DroverNotifyTests", dependencies: ["DroverNotify", "DroverLoading", "DroverTestSupport"],

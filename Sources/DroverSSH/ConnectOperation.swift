@@ -151,6 +151,7 @@ final class ConnectOperation: ContinuationOperation<Void>, ReactorOperation {
         guard let session = libssh2_session_init_ex(nil, nil, nil, nil) else {
             throw HostErrorFactory.connectionLost("libssh2 could not allocate a session")
         }
+        _ = drover_release_zero_pages(session)
         core.session = session
         libssh2_session_set_blocking(session, 0)
         if let preference = request.knownHosts.hostKeyPreference(host: request.host, port: request.port) {
