@@ -6,6 +6,7 @@
 #include <sys/eventfd.h>
 #include <stdlib.h>
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <malloc.h>
 #include <stdint.h>
 #include <string.h>
@@ -68,5 +69,39 @@ static inline size_t drover_release_zero_pages(LIBSSH2_SESSION *session) {
     }
     return released;
 }
+
+/* HMAC-SHA1 keyed once, checked many times: how a hashed known_hosts entry (`|1|salt|hash`) names its host.
+   Both pads are hashed when the entry is read, so checking a host name costs two SHA-1 blocks and no
+   allocation (OpenSSL 3's HMAC/EVP_MAC would fetch the digest and allocate on every call; a 1,000-line hashed
+   file is checked once per host). The low-level SHA1 API is deprecated in OpenSSL 3, not removed. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+typedef struct { SHA_CTX inner; SHA_CTX outer; } drover_hmac_sha1_key;
+
+static inline void drover_hmac_sha1_key_init(drover_hmac_sha1_key *key, const unsigned char *secret, size_t length) {
+    unsigned char block[SHA_CBLOCK] = {0};
+    if (length > SHA_CBLOCK) SHA1(secret, length, block); else memcpy(block, secret, length);
+    unsigned char pad[SHA_CBLOCK];
+    for (int i = 0; i < SHA_CBLOCK; i++) pad[i] = block[i] ^ 0x36;
+    SHA1_Init(&key->inner);
+    SHA1_Update(&key->inner, pad, SHA_CBLOCK);
+    for (int i = 0; i < SHA_CBLOCK; i++) pad[i] = block[i] ^ 0x5c;
+    SHA1_Init(&key->outer);
+    SHA1_Update(&key->outer, pad, SHA_CBLOCK);
+}
+
+/* Whether HMAC-SHA1(key, message) equals `expected` (20 bytes). */
+static inline int drover_hmac_sha1_equals(const drover_hmac_sha1_key *key, const void *message, size_t length,
+                                          const unsigned char *expected) {
+    unsigned char digest[SHA_DIGEST_LENGTH];
+    SHA_CTX context = key->inner;
+    SHA1_Update(&context, message, length);
+    SHA1_Final(digest, &context);
+    context = key->outer;
+    SHA1_Update(&context, digest, SHA_DIGEST_LENGTH);
+    SHA1_Final(digest, &context);
+    return memcmp(digest, expected, SHA_DIGEST_LENGTH) == 0;
+}
+#pragma GCC diagnostic pop
 
 #endif

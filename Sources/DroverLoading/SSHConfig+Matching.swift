@@ -108,7 +108,7 @@ extension SSHConfig {
         /// A `Host` line: some pattern matches and no negated pattern does.
         static func matches(_ host: [UInt8], _ patterns: [Pattern]) -> Bool {
             var matched = false
-            for pattern in patterns where SSHConfigPattern.matches(host, pattern.glob) {
+            for pattern in patterns where SSHPattern.matches(host, pattern.glob) {
                 if pattern.negated { return false }
                 matched = true
             }
@@ -122,7 +122,7 @@ extension SSHConfig {
             for item in list.lowercased().split(separator: ",", omittingEmptySubsequences: false) {
                 let negated = item.first == "!"
                 let glob = negated ? item.dropFirst() : item[...]
-                guard SSHConfigPattern.matches(host, glob) else { continue }
+                guard SSHPattern.matches(host, glob) else { continue }
                 if negated { return false }
                 matched = true
             }

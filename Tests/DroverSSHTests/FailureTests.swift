@@ -132,6 +132,46 @@ extension OverRealSSH {
             await try makeTransport().connect(to: strict).close()
         }
 
+        @Test func hashedKnownHostsTrustTheirHostsAndRefuseAChangedOne() async throws {
+            let directory = try temporaryDirectory()
+            let knownHosts = directory + "/known_hosts"
+            try FileManager.default.copyItem(atPath: Testbed.knownHostsPath, toPath: knownHosts)
+            _ = try local("ssh-keygen -H -f \(knownHosts) 2>&1")
+            #expect(try !String(contentsOfFile: knownHosts, encoding: .utf8).contains(Testbed.address(2)))
+            let hosts = [2, 3, 4].map { Testbed.host($0, knownHosts: knownHosts) }
+            let outcomes = await FanOut(transport: makeTransport(), forks: 3).run("true", timeout: .seconds(10), on: hosts)
+            #expect(outcomes.map(\.status) == ["ok", "ok", "ok"])
+
+            // The same host under a hashed entry holding another key: changed, refused.
+            _ = try local("ssh-keygen -q -t ed25519 -N '' -f \(directory)/impostor")
+            let impostor = try String(contentsOfFile: directory + "/impostor.pub", encoding: .utf8)
+                .split(separator: " ").prefix(2).joined(separator: " ")
+            let forged = directory + "/forged"
+            try "\(Testbed.address(Testbed.hostKeyHost)) \(impostor)\n".write(toFile: forged, atomically: true, encoding: .utf8)
+            _ = try local("ssh-keygen -H -f \(forged) 2>&1")
+            let refused = await FanOut(transport: makeTransport(), forks: 1)
+                .run("true", timeout: .seconds(10), on: [Testbed.host(Testbed.hostKeyHost, knownHosts: forged)])
+            #expect(refused[0].result.failure?.code == .hostKeyChanged)
+        }
+
+        @Test func aRevokedHostKeyIsRefusedEvenWhenAlsoListedAsKnown() async throws {
+            let directory = try temporaryDirectory()
+            let knownHosts = directory + "/known_hosts"
+            let official = try String(contentsOfFile: Testbed.knownHostsPath, encoding: .utf8)
+            let line = try #require(official.split(separator: "\n").first {
+                $0.hasPrefix(Testbed.address(Testbed.hostKeyHost) + " ")
+            })
+            let key = line.split(separator: " ").dropFirst().joined(separator: " ")
+            try "\(line)\n@revoked * \(key)\n".write(toFile: knownHosts, atomically: true, encoding: .utf8)
+            let marker = "/srv/host/should-not-exist-\(UUID().uuidString)"
+            let outcomes = await FanOut(transport: makeTransport(), forks: 1)
+                .run("touch \(marker)", timeout: .seconds(10), on: [Testbed.host(Testbed.hostKeyHost, knownHosts: knownHosts)])
+            let error = try #require(outcomes[0].result.failure)
+            #expect(error.code == .hostKeyRevoked)
+            #expect(error.message.contains("@revoked"))
+            #expect(try await runOn(Testbed.hostKeyHost, "test -e \(marker)").exitStatus == 1)
+        }
+
         @Test func refusedLoginNamesWhatWasTried() async throws {
             let directory = try temporaryDirectory()
             _ = try local("ssh-keygen -q -t ed25519 -N '' -f \(directory)/stranger")
