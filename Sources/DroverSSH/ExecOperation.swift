@@ -52,8 +52,7 @@ final class ExecOperation: ContinuationOperation<CommandResult>, ReactorOperatio
 
     /// `timeout -k 2 N sh -c 'COMMAND'`: the remote `timeout` ends the whole process group at N seconds.
     static func supervised(_ command: String, timeout: Duration) -> String {
-        let seconds = String(format: "%.3f", timeout.seconds)
-        return "timeout -k \(Int(killAfter.seconds)) \(seconds) sh -c \(ShellQuote.quote(command))"
+        "timeout -k \(Int(killAfter.seconds)) \(timeout.secondsArgument) sh -c \(ShellQuote.quote(command))"
     }
 
     func advance(_ core: SessionCore, now: ContinuousClock.Instant) -> OperationStep {

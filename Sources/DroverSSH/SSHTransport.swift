@@ -141,7 +141,7 @@ public final class SSHTransport: HostTransport {
 
     private func knownHostsStore(for settings: ConnectionSettings) -> KnownHosts {
         let files = settings.knownHostsFiles.isEmpty
-            ? [NSString(string: "~/.ssh/known_hosts").expandingTildeInPath] : settings.knownHostsFiles
+            ? [Self.expandingTilde("~/.ssh/known_hosts")] : settings.knownHostsFiles
         let key = settings.hostKeyPolicy.rawValue + "\n" + files.joined(separator: "\n")
         return knownHosts.withLock { cache in
             if let store = cache[key] { return store }
@@ -153,10 +153,10 @@ public final class SSHTransport: HostTransport {
 
     /// Agent, key files (read once per process) and password for one host.
     private func credentials(for settings: ConnectionSettings) throws -> Credentials {
-        let home = NSString(string: "~").expandingTildeInPath
+        let home = Self.home
         let explicit = !settings.identityFiles.isEmpty
         let paths = explicit
-            ? settings.identityFiles.map { NSString(string: $0).expandingTildeInPath }
+            ? settings.identityFiles.map(Self.expandingTilde)
             : ["\(home)/.ssh/id_ed25519", "\(home)/.ssh/id_ecdsa"].filter { FileManager.default.fileExists(atPath: $0) }
         var loaded: [PrivateKey] = []
         for path in paths {
@@ -170,7 +170,7 @@ public final class SSHTransport: HostTransport {
             }
             password = Secret(value: value)
         case .file(let path)?:
-            guard let data = FileManager.default.contents(atPath: NSString(string: path).expandingTildeInPath) else {
+            guard let data = FileManager.default.contents(atPath: Self.expandingTilde(path)) else {
                 throw HostError(.credentials, "cannot read the password file \(path)")
             }
             var text = String(decoding: data, as: UTF8.self)
@@ -185,6 +185,17 @@ public final class SSHTransport: HostTransport {
                 + "use an ed25519 or ECDSA key."
         }
         return Credentials(agentSocket: options.agentSocket, keys: loaded, password: password, hint: hint)
+    }
+
+    /// The user's home directory, looked up once (each lookup reads the user database: it was 1.5% of a
+    /// 200-host fan-out's CPU, asked three times per host).
+    private static let home = NSString(string: "~").expandingTildeInPath
+
+    /// `~/x` → `$HOME/x` without a user-database lookup; `~user/x` the long way.
+    private static func expandingTilde(_ path: String) -> String {
+        if path == "~" { return home }
+        if path.hasPrefix("~/") { return home + path.dropFirst() }
+        return NSString(string: path).expandingTildeInPath
     }
 
     private func key(at path: String, passphraseEnvironment: String?) throws -> PrivateKey {
