@@ -142,7 +142,9 @@ private final class Transfer: @unchecked Sendable {
                 url, strings, strings.count, bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count,
                 milliseconds, state, &status, &message, message.count)
         }
-        if code == DROVER_CURL_UNAVAILABLE { return .unavailable(String(cString: message)) }
+        if code == DROVER_CURL_UNAVAILABLE {
+            return .unavailable(String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
         guard code == 0 else { return .failed(code) }
         let start = withUnsafeBytes(of: &state.pointee.body) { Data($0.prefix(state.pointee.body_length)) }
         return .answered(status: status, start: start)
