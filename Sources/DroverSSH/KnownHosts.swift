@@ -110,9 +110,8 @@ final class KnownHosts: @unchecked Sendable {
     /// accept-new: remember the key and append it to the first known_hosts file.
     private func record(pattern: String, host: String, port: Int, typeName: String, key: [UInt8]) throws {
         guard let file = files.first else { return }
-        var updated = loaded()
-        updated.add(name: KnownHostsFile.lookupName(host, port), entry: .init(keyType: typeName, key: key))
-        self.file = updated
+        _ = loaded()
+        self.file?.add(name: KnownHostsFile.lookupName(host, port), entry: .init(keyType: typeName, key: key))
         found[KnownHostsFile.lookupName(host, port)] = nil
         let line = "\(pattern) \(typeName) \(Data(key).base64EncodedString())\n"
         let directory = (file as NSString).deletingLastPathComponent
