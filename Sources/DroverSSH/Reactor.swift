@@ -57,7 +57,13 @@ final class Reactor: @unchecked Sendable {
     private let clock = ContinuousClock()
 
     // Reactor-thread state.
+    /// Sessions with something to do (an operation, a bridge, a wake-up): looked at on every turn of the loop.
     private var sessions: [ObjectIdentifier: SessionCore] = [:]
+    /// Open sessions with nothing to do, waiting for their next command (a run keeps every host's session until
+    /// its end): looked at only when the first of their keepalives is due, so a loop turn costs the sessions at
+    /// work, not every session open. A message about one (a new operation, a close) puts it back in `sessions`.
+    private var idle: [ObjectIdentifier: SessionCore] = [:]
+    private var idleKeepaliveDue: ContinuousClock.Instant? = nil
 
     private init() {
         _ = LibSSH2.initialised
@@ -100,6 +106,7 @@ final class Reactor: @unchecked Sendable {
             fds.removeAll(keepingCapacity: true)
             polled.removeAll(keepingCapacity: true)
             fds.append(pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0))
+            var quiet: [SessionCore] = []
             for core in sessions.values {
                 if core.wantsAdvance { drive(core, now: now) }
                 if let deadline = core.head?.deadline, deadline <= now {
@@ -107,18 +114,19 @@ final class Reactor: @unchecked Sendable {
                     if core.wantsAdvance { drive(core, now: now) }
                 }
                 if core.isClosed {
-                    sessions[ObjectIdentifier(core)] = nil
+                    quiet.append(core)
                     continue
                 }
-                if let deadline = core.head?.deadline {
+                let head = core.head
+                if head == nil && core.bridges.isEmpty && !core.wantsAdvance {
+                    quiet.append(core)
+                    continue
+                }
+                if let deadline = head?.deadline {
                     nextDeadline = min(nextDeadline ?? deadline, deadline)
                 }
-                if core.head == nil { core.sendKeepaliveIfDue(now: now) }
-                if let keepalive = core.keepaliveDue(now: now) {
-                    nextDeadline = min(nextDeadline ?? keepalive, keepalive)
-                }
-                if core.fd >= 0, core.head != nil || !core.bridges.isEmpty {
-                    var events = core.head != nil ? core.waitEvents : 0
+                if core.fd >= 0 {
+                    var events = head != nil ? core.waitEvents : 0
                     // A jump session always listens: data for any of its channels may arrive.
                     if !core.bridges.isEmpty { events |= core.libssh2Events | Int16(POLLIN) }
                     if events != 0 {
@@ -136,6 +144,14 @@ final class Reactor: @unchecked Sendable {
                     polled.append(core)
                 }
             }
+            for core in quiet {
+                sessions[ObjectIdentifier(core)] = nil
+                guard !core.isClosed else { continue }
+                idle[ObjectIdentifier(core)] = core
+                if let due = core.keepaliveDue(now: now) { idleKeepaliveDue = min(idleKeepaliveDue ?? due, due) }
+            }
+            if let due = idleKeepaliveDue, due <= now { sendKeepalives(now: now) }
+            if let due = idleKeepaliveDue { nextDeadline = min(nextDeadline ?? due, due) }
             var timeout: Int32 = -1
             if let nextDeadline {
                 let remaining = now.duration(to: nextDeadline)
@@ -161,6 +177,10 @@ final class Reactor: @unchecked Sendable {
             return taken
         }
         for message in messages {
+            switch message {
+            case .add(let core), .enqueue(let core, _), .cancel(let core, _), .close(let core), .bridge(let core, _):
+                wake(core)
+            }
             switch message {
             case .add(let core):
                 sessions[ObjectIdentifier(core)] = core
@@ -195,6 +215,26 @@ final class Reactor: @unchecked Sendable {
                 }
             }
         }
+    }
+
+    /// Moves an idle session back to the ones looked at every turn (it gets an operation, a bridge, or is closed).
+    private func wake(_ core: SessionCore) {
+        if let core = idle.removeValue(forKey: ObjectIdentifier(core)) { sessions[ObjectIdentifier(core)] = core }
+    }
+
+    /// Keeps idle sessions alive: each one idle for its keepalive interval sends a keepalive.
+    private func sendKeepalives(now: ContinuousClock.Instant) {
+        idleKeepaliveDue = nil
+        var closed: [ObjectIdentifier] = []
+        for (id, core) in idle {
+            if core.isClosed {
+                closed.append(id)
+                continue
+            }
+            core.sendKeepaliveIfDue(now: now)
+            if let due = core.keepaliveDue(now: now) { idleKeepaliveDue = min(idleKeepaliveDue ?? due, due) }
+        }
+        for id in closed { idle[id] = nil }
     }
 
     /// Runs the session's operations in order until one blocks.

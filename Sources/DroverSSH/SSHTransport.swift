@@ -220,7 +220,7 @@ public final class SSHTransport: HostTransport {
 
 /// One authenticated session with one host; commands run one after another over it.
 final class SSHConnection: HostConnection {
-    private let core: SessionCore
+    let core: SessionCore
     private let options: SSHOptions
 
     init(core: SessionCore, options: SSHOptions) {
