@@ -1,4 +1,4 @@
-public import DroverModel
+import DroverModel
 public import Foundation
 
 /// The durable maintenance journal: runs, their append-only hash-chained event stream, per-host step results,

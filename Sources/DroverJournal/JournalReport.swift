@@ -1,4 +1,4 @@
-public import DroverModel
+import DroverModel
 public import Foundation
 
 /// The runbooks' KPIs over a set of runs, per playbook and overall (pure).

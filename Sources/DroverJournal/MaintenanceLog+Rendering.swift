@@ -1,5 +1,5 @@
 import DroverModel
-public import Foundation
+import Foundation
 
 extension MaintenanceLog {
     /// The log as a Markdown document (a runbook's maintenance log, ready to paste into a change ticket).

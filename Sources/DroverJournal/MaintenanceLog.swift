@@ -1,4 +1,4 @@
-public import DroverModel
+import DroverModel
 public import Foundation
 
 /// A run's maintenance log as the runbooks lay it out — change id, title, date, window, operator and approver,

@@ -1,4 +1,4 @@
-public import DroverModel
+import DroverModel
 public import Foundation
 import GRDB
 

@@ -131,7 +131,7 @@ struct ResumeCommand: AsyncParsableCommand {
             recorder: RunSession.recorder(journal: journal, run: runID, stop: stop), notifier: nil)
         try session.lease()
         let rerun = plan.rerun.map { "'\($0.name)' on \($0.host)" }
-        try journalCall {
+        _ = try journalCall {
             try journal.append(
                 .note(
                     JournalNote(

@@ -349,7 +349,7 @@ struct JournalCLITests {
         let (directory, _, remote) = try await workspace()
         let playbook = try await playbook(in: directory, remote: remote)
         let blocker = directory + "/not-a-directory"
-        FileManager.default.createFile(atPath: blocker, contents: Data())
+        _ = FileManager.default.createFile(atPath: blocker, contents: Data())
         let run = try await drover([
             "run", playbook, "-i", Testbed.inventoryPath, "--limit", "host015", "--journal", blocker + "/journal.sqlite",
             "--yes",

@@ -129,7 +129,7 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.path + "/drover-validator-\(getpid())"
         try FileManager.default.createDirectory(atPath: directory + "/files", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        FileManager.default.createFile(atPath: directory + "/files/ok.sh", contents: Data("true\n".utf8))
+        _ = FileManager.default.createFile(atPath: directory + "/files/ok.sh", contents: Data("true\n".utf8))
         let text = Self.stage("    steps:\n      - script: files/ok.sh\n      - script: files\n")
         let loaded = try loadPlaybook(text, path: directory + "/play.yml")
         #expect(

@@ -83,7 +83,7 @@ extension OverRealSSH {
         @Test func unknownHostKeyIsRefusedAndNothingRuns() async throws {
             let directory = try temporaryDirectory()
             let empty = directory + "/known_hosts"
-            FileManager.default.createFile(atPath: empty, contents: Data())
+            _ = FileManager.default.createFile(atPath: empty, contents: Data())
             let marker = "/srv/host/should-not-exist-\(UUID().uuidString)"
             let outcomes = await FanOut(transport: makeTransport(), forks: 1)
                 .run("touch \(marker)", timeout: .seconds(10), on: [Testbed.host(Testbed.hostKeyHost, knownHosts: empty)])
@@ -129,7 +129,7 @@ extension OverRealSSH {
             #expect(official.contains(recorded.trimmingCharacters(in: .newlines)))
             // A fresh transport (no cache) now trusts it in strict mode.
             let strict = Testbed.host(Testbed.hostKeyHost, knownHosts: knownHosts, policy: .strict)
-            await try makeTransport().connect(to: strict).close()
+            try await makeTransport().connect(to: strict).close()
         }
 
         @Test func hashedKnownHostsTrustTheirHostsAndRefuseAChangedOne() async throws {
