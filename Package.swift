@@ -29,7 +29,7 @@ let package = Package(
             exclude: ["README.md"]
         ),
         .target(name: "DroverEngine", dependencies: ["DroverModel"], exclude: ["README.md"]),
-        .target(name: "DroverSSH", dependencies: ["CLibSSH2", "DroverModel", "DroverEngine"], exclude: ["README.md"]),
+        .target(name: "DroverSSH", dependencies: ["CLibSSH2", "DroverModel"], exclude: ["README.md"]),
         .target(
             name: "DroverNotify",
             dependencies: ["CCurl", "DroverModel", .product(name: "Mustache", package: "swift-mustache")],
@@ -38,7 +38,7 @@ let package = Package(
         .target(
             name: "DroverJournal",
             dependencies: [
-                "DroverModel", "DroverEngine", .product(name: "GRDB", package: "GRDB.swift"),
+                "DroverModel", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["README.md"]

@@ -1,4 +1,3 @@
-public import DroverEngine
 public import DroverModel
 
 /// What `drover resume` does with an interrupted run, decided from its journal alone (pure: tested without hosts).

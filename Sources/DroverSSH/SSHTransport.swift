@@ -1,4 +1,3 @@
-import DroverEngine
 import DroverModel
 import Foundation
 import Synchronization

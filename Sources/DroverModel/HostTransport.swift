@@ -1,5 +1,3 @@
-public import DroverModel
-
 /// How the engine reaches hosts. The SSH layer implements it over libssh2; tests use a scripted one.
 ///
 /// A transport hands out one ``HostConnection`` per host; every command of a run goes over it.

@@ -1,5 +1,3 @@
-public import DroverModel
-
 /// What an interrupted run already did, handed to the engine by `drover resume` so that nothing runs twice.
 ///
 /// The engine replays the run from its start with the same run id, targets and batches. A step whose key is in
