@@ -214,9 +214,9 @@ private struct Execution {
                 {
                     await decide(decision)
                     switch decision.action {
-                    case .halt: halt = decision
                     case .stop: stopped = decision
                     case .continue: overrunWarned = true
+                    default: halt = decision  // a pause is taken as a halt until the engine can wait for an answer
                     }
                     if decision.action != .continue { break }
                 }
@@ -227,9 +227,9 @@ private struct Execution {
                 {
                     await decide(decision)
                     switch decision.action {
-                    case .halt: halt = decision
                     case .stop: stopped = decision
                     case .continue: break
+                    default: halt = decision  // a pause is taken as a halt until the engine can wait for an answer
                     }
                     if decision.action != .continue { break }
                 }

@@ -131,6 +131,16 @@ public struct MaintenanceLog: Sendable, Hashable, Encodable {
                         let text = "decision: STOP \(stageLabel(decision.stage)) (\(decision.rule.rawValue)) — \(decision.reason)"
                         log(text)
                         issue(text)
+                    case .pause:
+                        let text = "decision: PAUSE \(stageLabel(decision.stage)) (\(decision.rule.rawValue)) — \(decision.reason)"
+                        log(text)
+                        issue(text)
+                    default:
+                        let text =
+                            "decision: '\(decision.action)' \(stageLabel(decision.stage)) (\(decision.rule.rawValue)) — "
+                            + "\(decision.reason) [an action recorded by a newer Drover]"
+                        log(text)
+                        issue(text)
                     }
                 case .rollbackStarted(let stage, let hosts, let reason):
                     log("rollback of \(stageLabel(stage)) started on \(Self.list(hosts)): \(reason)")
@@ -165,6 +175,15 @@ public struct MaintenanceLog: Sendable, Hashable, Encodable {
                     log(
                         "waiting for the window" + (name.map { " '\($0)'" } ?? "") + " opening at "
                             + EventChain.timestamp(Date(timeIntervalSince1970: TimeInterval(opensAt))))
+                case .leaseLost(let stage, let host, let reason):
+                    let text = "\(host) lease lost (\(stageLabel(stage))): \(reason); nothing more was started there"
+                    log(text)
+                    issue(text)
+                case .operatorAnswered(let answer):
+                    let who = answer.by.map { "\($0) answered" } ?? "no answer in time:"
+                    let text = "\(who) \(answer.choice) (\(stageLabel(answer.stage))): \(answer.reason)"
+                    log(text)
+                    issue(text)
                 case .notification(let event, let target, let delivered, let error):
                     if delivered {
                         log("notice '\(event.rawValue)' sent to \(target)")

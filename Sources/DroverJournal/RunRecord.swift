@@ -39,13 +39,15 @@ public struct RunRecord: Sendable, Hashable, Codable {
     public var duration: Duration?
     /// The chain's head: how many events and the last one's hash.
     public var head: ChainHead
+    /// What the run was started with besides its files: `drover resume` runs with exactly these again.
+    public var inputs: RunInputs
 
     public init(
         id: String, playbook: String, playbookPath: String = "", playbookHash: String = "", inventoryPath: String = "",
         limit: String = "all", sshConfig: String? = nil, forks: Int = 200, environment: String? = nil,
         operator: String, change: ChangeInfo = ChangeInfo(), hostCount: Int = 0, checkOnly: Bool = false,
         outline: [StageOutline] = [], startedAt: Date, finishedAt: Date? = nil, status: RunStatus? = nil,
-        reason: String? = nil, duration: Duration? = nil, head: ChainHead = .empty
+        reason: String? = nil, duration: Duration? = nil, head: ChainHead = .empty, inputs: RunInputs = RunInputs()
     ) {
         self.id = id
         self.playbook = playbook
@@ -67,10 +69,42 @@ public struct RunRecord: Sendable, Hashable, Codable {
         self.reason = reason
         self.duration = duration
         self.head = head
+        self.inputs = inputs
     }
 
     /// `RUNNING` while live, else the final status's name.
     public var statusText: String { status?.rawValue ?? "RUNNING" }
+}
+
+/// The inputs of a run that its paths do not capture, recorded when it starts so that `drover resume` runs with
+/// exactly them again, or refuses with a sentence when they can no longer be had.
+public struct RunInputs: Sendable, Hashable, Codable {
+    /// One `-e NAME=VALUE`.
+    public struct ExtraVar: Sendable, Hashable, Codable {
+        public var name: String
+        /// Nil for a variable whose name looks like a secret: its value is never recorded, only `digest`.
+        public var value: String?
+        /// For a secret: a salted SHA-256 of the value (`sha256:SALT:HEX`), so a resume can check that the value
+        /// given again is the same without the journal holding it.
+        public var digest: String?
+
+        public init(name: String, value: String?, digest: String? = nil) {
+            self.name = name
+            self.value = value
+            self.digest = digest
+        }
+    }
+
+    /// `-e` in the order given.
+    public var extraVars: [ExtraVar]
+    /// SHA-256 (hex) of the resolved targets: names, connection settings and variables, in inventory order. A
+    /// resume whose inventory resolves differently is refused. Empty for runs recorded before it existed.
+    public var targetsDigest: String
+
+    public init(extraVars: [ExtraVar] = [], targetsDigest: String = "") {
+        self.extraVars = extraVars
+        self.targetsDigest = targetsDigest
+    }
 }
 
 /// A stage as the maintenance log needs it: its name and which of its steps only check.

@@ -21,6 +21,11 @@ public enum RunEvent: Sendable, Hashable, Codable {
     case rollbackFinished(stage: Int, host: String, succeeded: Bool, reason: String?)
     case stageFinished(stage: Int, succeeded: [String], failed: [String], skipped: [String])
     case runFinished(status: RunStatus, reason: String, duration: Duration)
+    /// The run no longer holds its lease on `host` (broken by `drover unlock --force`, or lapsed): nothing more
+    /// starts there, and the host is neither failed nor rolled back (another run may be working on it).
+    case leaseLost(stage: Int, host: String, reason: String)
+    /// A pause was answered: by a person (`drover decide`, the terminal) or by its timeout.
+    case operatorAnswered(OperatorAnswer)
     /// A notice to stakeholders was sent, or given up on. `target` is shown masked (`https://hooks.example/…`, a
     /// command's program); `error` says why it was not delivered. Never fatal to the run.
     case notification(event: NotifyEvent, target: String, delivered: Bool, error: String?)
@@ -43,6 +48,8 @@ public enum RunEvent: Sendable, Hashable, Codable {
         case .rollbackFinished: return "rollback_finished"
         case .stageFinished: return "stage_finished"
         case .runFinished: return "run_finished"
+        case .leaseLost: return "lease_lost"
+        case .operatorAnswered: return "operator_answered"
         case .notification: return "notification"
         }
     }
@@ -138,27 +145,86 @@ public struct StepOutcome: Sendable, Hashable, Codable {
 
 /// A verdict the engine reached, with the reason and the numbers behind it.
 public struct Decision: Sendable, Hashable, Codable {
-    public enum Action: String, Sendable, Hashable, Codable {
+    /// What the run does next. An open set: a journal written by a newer Drover may hold an action this one does
+    /// not know; it decodes (`isKnown` is false) instead of failing, so readers can say so.
+    public struct Action: Sendable, Hashable, Codable, CustomStringConvertible {
+        private enum Known: String, CaseIterable {
+            case `continue`, halt, stop, pause
+        }
+
+        /// As stored in the journal and printed in JSON (`halt`).
+        public let rawValue: String
+
+        public init(rawValue: String) { self.rawValue = rawValue }
+        private init(_ known: Known) { self.rawValue = known.rawValue }
+
         /// Go on with the next batch or stage.
-        case `continue`
+        public static let `continue` = Action(.continue)
         /// Stop starting work, then roll back.
-        case halt
+        public static let halt = Action(.halt)
         /// Stop starting work and leave every host as it is (the window is closing, or `on_overrun: halt`): the
         /// run ends PARTIAL and can be resumed.
-        case stop
+        public static let stop = Action(.stop)
+        /// Stop starting work and wait for a person's answer (rollback, retry or continue) before going on.
+        public static let pause = Action(.pause)
+
+        /// False for an action written by a newer Drover.
+        public var isKnown: Bool { Known(rawValue: rawValue) != nil }
+        public var description: String { rawValue }
+
+        public init(from decoder: any Decoder) throws {
+            rawValue = try decoder.singleValueContainer().decode(String.self)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            try container.encode(rawValue)
+        }
     }
 
-    public enum Rule: String, Sendable, Hashable, Codable {
-        case maxFailPercentage = "max_fail_percentage"
-        case maxFailures = "max_failures"
-        case wholeBatchFailed = "whole_batch_failed"
-        case critical
-        case minHealthy = "min_healthy"
-        case overrun
+    /// Which rule reached the verdict. An open set, for the same reason as `Action`.
+    public struct Rule: Sendable, Hashable, Codable, CustomStringConvertible {
+        private enum Known: String, CaseIterable {
+            case maxFailPercentage = "max_fail_percentage"
+            case maxFailures = "max_failures"
+            case wholeBatchFailed = "whole_batch_failed"
+            case critical
+            case minHealthy = "min_healthy"
+            case overrun
+            case windowClosing = "window_closing"
+            case interrupted
+            case passed
+        }
+
+        /// As stored in the journal and printed in JSON (`max_fail_percentage`).
+        public let rawValue: String
+
+        public init(rawValue: String) { self.rawValue = rawValue }
+        private init(_ known: Known) { self.rawValue = known.rawValue }
+
+        public static let maxFailPercentage = Rule(.maxFailPercentage)
+        public static let maxFailures = Rule(.maxFailures)
+        public static let wholeBatchFailed = Rule(.wholeBatchFailed)
+        public static let critical = Rule(.critical)
+        public static let minHealthy = Rule(.minHealthy)
+        public static let overrun = Rule(.overrun)
         /// The next batch could not finish before the window closes.
-        case windowClosing = "window_closing"
-        case interrupted
-        case passed
+        public static let windowClosing = Rule(.windowClosing)
+        public static let interrupted = Rule(.interrupted)
+        public static let passed = Rule(.passed)
+
+        /// False for a rule written by a newer Drover.
+        public var isKnown: Bool { Known(rawValue: rawValue) != nil }
+        public var description: String { rawValue }
+
+        public init(from decoder: any Decoder) throws {
+            rawValue = try decoder.singleValueContainer().decode(String.self)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            try container.encode(rawValue)
+        }
     }
 
     public var action: Action
@@ -175,4 +241,68 @@ public struct Decision: Sendable, Hashable, Codable {
         self.batch = batch
         self.reason = reason
     }
+}
+
+/// The answer to a pause (`Decision.Action.pause`): what the run does next, who said so and why.
+public struct OperatorAnswer: Sendable, Hashable, Codable {
+    /// An open set, like `Decision.Action`: a newer Drover's choice decodes instead of failing.
+    public struct Choice: Sendable, Hashable, Codable, CustomStringConvertible {
+        private enum Known: String, CaseIterable {
+            case rollback, retry, `continue`
+        }
+
+        public let rawValue: String
+
+        public init(rawValue: String) { self.rawValue = rawValue }
+        private init(_ known: Known) { self.rawValue = known.rawValue }
+
+        /// Take the halt path: stop starting work and roll back.
+        public static let rollback = Choice(.rollback)
+        /// Roll back the failed hosts, run the stage's steps on them again and judge the batch again.
+        public static let retry = Choice(.retry)
+        /// Accept what happened and go on (an override).
+        public static let `continue` = Choice(.continue)
+
+        public var isKnown: Bool { Known(rawValue: rawValue) != nil }
+        public var description: String { rawValue }
+
+        public init(from decoder: any Decoder) throws {
+            rawValue = try decoder.singleValueContainer().decode(String.self)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            try container.encode(rawValue)
+        }
+    }
+
+    public var stage: Int
+    public var batch: Int?
+    public var choice: Choice
+    /// Who answered; nil when nobody did and the pause's timeout chose.
+    public var by: String?
+    /// Why, in the answerer's words (or what the timeout did).
+    public var reason: String
+    public var timedOut: Bool
+
+    public init(stage: Int, batch: Int?, choice: Choice, by: String?, reason: String, timedOut: Bool = false) {
+        self.stage = stage
+        self.batch = batch
+        self.choice = choice
+        self.by = by
+        self.reason = reason
+        self.timedOut = timedOut
+    }
+}
+
+/// What the event sink did with an event. The engine waits for it before the thing the event announces: for
+/// `stepStarted`, a step starts only once its announcement is `.durable` (write-ahead).
+public enum Recorded: Sendable, Hashable {
+    /// Written (durable where the sink is a journal): what the event announces may happen.
+    case durable
+    /// The run no longer holds the lease on the host the step is for (the journal's fencing check): the step must
+    /// not start, and nothing more may start on that host.
+    case leaseLost(reason: String)
+    /// The sink could not write it (the journal is failing): the step must not start.
+    case failed(reason: String)
 }

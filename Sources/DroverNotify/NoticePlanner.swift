@@ -108,7 +108,7 @@ public struct NoticePlanner: Sendable {
             if wasWaiting && status != .refused { return [] }
             return [notice(Self.closingEvent(status), elapsed: elapsed, outcome: status, reason: reason)]
         case .stepStarted, .stepFinished, .batchStarted, .decision, .rollbackStarted, .notification, .policyChecked,
-            .emergencyOverride, .waitingForWindow:
+            .emergencyOverride, .waitingForWindow, .leaseLost, .operatorAnswered:
             return []
         }
     }

@@ -77,6 +77,14 @@ enum RunEventJSON {
                 "status": status.rawValue, "exit_code": Int(status.exitCode), "reason": reason,
                 "duration_ms": milliseconds(duration),
             ]
+        case .leaseLost(let stage, let host, let reason):
+            return ["stage": stage + 1, "host": host, "reason": reason]
+        case .operatorAnswered(let answer):
+            return [
+                "stage": answer.stage + 1, "batch": answer.batch.map { $0 + 1 } ?? NSNull(),
+                "choice": answer.choice.rawValue, "by": answer.by ?? NSNull(), "reason": answer.reason,
+                "timed_out": answer.timedOut,
+            ]
         case .notification(let notice, let target, let delivered, let error):
             return ["notice": notice.rawValue, "target": target, "delivered": delivered, "error": error ?? NSNull()]
         }

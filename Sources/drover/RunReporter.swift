@@ -134,6 +134,11 @@ final class RunReporter: @unchecked Sendable {
             case .stop:
                 let stage = stageNames[decision.stage].map { " '\($0)'" } ?? ""
                 return "!! STOP stage\(stage): \(decision.reason); hosts are left as they are"
+            case .pause:
+                let stage = stageNames[decision.stage].map { " '\($0)'" } ?? ""
+                return "!! PAUSE stage\(stage): \(decision.reason); waiting for an operator's answer"
+            default:
+                return "!! \(decision.action) stage: \(decision.reason)"
             }
         case .rollbackStarted(let stage, let hosts, _):
             return "<< rolling back \(hosts.count) host\(hosts.count == 1 ? "" : "s") of '\(stageNames[stage] ?? "")': \(Self.list(hosts))"
@@ -145,6 +150,11 @@ final class RunReporter: @unchecked Sendable {
             return "\(status.rawValue) (exit \(status.exitCode))" + (reason.hasPrefix("REFUSED") ? "" : ": \(reason)")
         case .runFinished:
             return nil
+        case .leaseLost(_, let host, let reason):
+            return "!! \(host)  LEASE LOST  \(reason); nothing more starts there"
+        case .operatorAnswered(let answer):
+            let who = answer.by.map { "\($0) answered" } ?? "no answer in time:"
+            return "   \(who) \(answer.choice) — \(answer.reason)"
         case .notification(let notice, let target, let delivered, let error):
             // Only trouble is worth a line: a delivered notice is the normal case.
             if delivered { return nil }
