@@ -38,8 +38,8 @@ struct HostWorker: Sendable {
     /// Which hosts of a batch run, and how.
     struct Pass: Sendable {
         var hosts: [Host]
-        /// Run the `before_batch` steps first (scale-down).
-        var scaleDown: Bool
+        /// The hosts the `before_batch` steps take out of service first (scale-down): those not out already.
+        var scaleDown: [Host]
         /// Failed hosts of a retry whose change is not undone yet: they roll back before their steps run again.
         var rollBackFirst: Set<String> = []
         /// Replay outcomes recorded by an interrupted run (false for a retry: those steps run again).
@@ -50,8 +50,8 @@ struct HostWorker: Sendable {
     struct PassResult: Sendable {
         var results: [HostResult]
         var critical: CriticalStep?
-        /// False when the `before_batch` steps did not complete: nothing of the batch was taken out of service by
-        /// this pass, so nothing is put back.
+        /// False when the `before_batch` steps did not complete: the pass's `scaleDown` hosts were not taken out
+        /// of service, so they are not put back either.
         var scaledDown: Bool
     }
 
@@ -106,14 +106,14 @@ struct HostWorker: Sendable {
 
     // MARK: A pass of a batch
 
-    /// Runs `pass`: the `before_batch` steps once (when it scales down), then every host's steps concurrently (at
-    /// most `forks` at a time).
+    /// Runs `pass`: the `before_batch` steps once for its `scaleDown` hosts, then every host's steps concurrently
+    /// (at most `forks` at a time).
     func run(_ pass: Pass, stage: Stage, stageIndex: Int, stageName: String, batchIndex: Int) async -> PassResult {
         let names = pass.hosts.map(\.name)
-        if pass.scaleDown {
+        if !pass.scaleDown.isEmpty {
             let scaleDown = await runBatchSteps(
                 stage.beforeBatch, phase: .beforeBatch, stageIndex: stageIndex, stageName: stageName,
-                batchIndex: batchIndex, hosts: pass.hosts, replay: pass.replay)
+                batchIndex: batchIndex, hosts: pass.scaleDown, replay: pass.replay)
             if let results = await notScaledDown(scaleDown, stageIndex: stageIndex, hosts: names) {
                 return PassResult(results: results, critical: nil, scaledDown: false)
             }

@@ -297,8 +297,8 @@ public struct RolloutLedger: Sendable, Hashable {
             summary.reason = reason
         case .passed:
             if summary.state == .skipped, result.steps > 0 { summary.state = .ok }
-        case .notStarted:
-            break
+        case .notStarted(let reason):
+            if let reason { summary.reason = reason }
         }
         return summary
     }

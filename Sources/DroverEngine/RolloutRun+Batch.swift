@@ -36,7 +36,9 @@ extension RolloutRun {
         // The next batch logs in while this one works, so it starts with its sessions ready.
         if !batch.next.isEmpty { await pool.prewarm(batch.next) }
         ledger.beginBatch(hosts: batch.hosts.map(\.name))
-        var pass = HostWorker.Pass(hosts: batch.hosts, scaleDown: true, replay: true)
+        var pass = HostWorker.Pass(hosts: batch.hosts, scaleDown: batch.hosts, replay: true)
+        /// The batch's hosts its `before_batch` steps took out of service and no `after_batch` put back yet.
+        var outOfService: Set<String> = []
         var worked: Duration = .zero
         var measuredIndex: Int?
         while true {
@@ -44,6 +46,7 @@ extension RolloutRun {
             let result = await worker.run(
                 pass, stage: batch.stage, stageIndex: batch.stageIndex, stageName: batch.stageName,
                 batchIndex: batch.batchIndex)
+            if result.scaledDown { outOfService.formUnion(pass.scaleDown.map(\.name)) }
             ledger.record(result.results, critical: result.critical)
             worked += passStart.duration(to: engine.now())
 
@@ -52,13 +55,13 @@ extension RolloutRun {
             if !worker.isStopping {
                 verdict = allowRetry(await judge(.afterSteps(outcome(of: batch))), retries: &retries)
                 if case .retry = verdict {
-                    pass = retryPass(batch, scaleDown: false)
+                    pass = retryPass(batch, outOfService: outOfService)
                     continue
                 }
             }
-            if case .proceed = verdict, result.scaledDown {
+            if case .proceed = verdict {
                 let scaleUpStart = engine.now()
-                await scaleUp(batch, hosts: result.results)
+                outOfService.subtract(await scaleUp(batch, outOfService: outOfService))
                 worked += scaleUpStart.duration(to: engine.now())
             }
             if let index = measuredIndex {
@@ -79,18 +82,19 @@ extension RolloutRun {
             case .proceed:
                 return nil
             case .retry:
-                pass = retryPass(batch, scaleDown: true)
+                pass = retryPass(batch, outOfService: outOfService)
             case .end(let ending):
                 return ending
             }
         }
     }
 
-    /// Scale-up: the pass's hosts that are healthy or were cleanly rolled back go back into rotation.
-    private mutating func scaleUp(_ batch: BatchUnderWay, hosts results: [HostResult]) async {
-        let back = Set(results.filter(\.returnsToService).map(\.host))
-        let hosts = batch.hosts.filter { back.contains($0.name) }
-        guard !hosts.isEmpty else { return }
+    /// Scale-up: the batch's hosts out of service that are healthy or were cleanly rolled back go back into
+    /// rotation. - Returns: the hosts it put back (all of them, even when an `after_batch` step failed).
+    private mutating func scaleUp(_ batch: BatchUnderWay, outOfService: Set<String>) async -> Set<String> {
+        let returning = Set((ledger.currentBatch?.results ?? []).filter(\.returnsToService).map(\.host))
+        let hosts = batch.hosts.filter { outOfService.contains($0.name) && returning.contains($0.name) }
+        guard !hosts.isEmpty else { return [] }
         switch await worker.runBatchSteps(
             batch.stage.afterBatch, phase: .afterBatch, stageIndex: batch.stageIndex, stageName: batch.stageName,
             batchIndex: batch.batchIndex, hosts: hosts, replay: true)
@@ -104,17 +108,20 @@ extension RolloutRun {
         case .unrecorded(let step, let host, let reason):
             ledger.interrupt(host, reason: "after_batch '\(step)' not started: the journal could not record it (\(reason))")
         }
+        return Set(hosts.map(\.name))
     }
 
     /// A further pass over the batch's failed hosts that can run again: not those whose rollback failed (they need
-    /// a person) or whose lease was lost. Those whose change is not undone yet roll back first.
-    private func retryPass(_ batch: BatchUnderWay, scaleDown: Bool) -> HostWorker.Pass {
+    /// a person) or whose lease was lost. Those whose change is not undone yet roll back first; those already back
+    /// in service are taken out again first.
+    private func retryPass(_ batch: BatchUnderWay, outOfService: Set<String>) -> HostWorker.Pass {
         let results = ledger.currentBatch?.results ?? []
         let retried = results.filter { $0.failed && $0.rollback != .failed }
         let names = Set(retried.map(\.host))
         let undo = retried.filter { $0.rollback == .notAttempted && $0.changed && !batch.stage.rollback.isEmpty }
+        let hosts = batch.hosts.filter { names.contains($0.name) }
         return HostWorker.Pass(
-            hosts: batch.hosts.filter { names.contains($0.name) }, scaleDown: scaleDown,
+            hosts: hosts, scaleDown: hosts.filter { !outOfService.contains($0.name) },
             rollBackFirst: Set(undo.map(\.host)), replay: false)
     }
 
