@@ -67,6 +67,7 @@ struct HostWorker: Sendable {
             baseDirectory: engine.configuration.baseDirectory, checkOnly: engine.configuration.checkOnly,
             sleep: engine.sleep)
         runner.becomePassword = engine.becomePassword
+        runner.now = engine.now
         self.runner = runner
     }
 

@@ -281,6 +281,24 @@ import Testing
         #expect(reasons["app2"] == "run: deploy: exited 200", "a status that is no signal's gets no guess")
     }
 
+    @Test func stepDurationsAreMeasuredOnTheEnginesClock() async {
+        let clock = ManualWallClock(start: Date(timeIntervalSince1970: 0))
+        let transport = ScriptedTransport { _ in
+            .answers { command in
+                if command.hasPrefix("deploy") { clock.advance(by: .seconds(90)) }
+                return CommandResult(exitStatus: 0)
+            }
+        }
+        let inventory = inventory(apps: 2)
+        let engine = RolloutEngine(
+            playbook: rollout(serial: [.count(1)]), inventory: inventory, targets: inventory.hosts,
+            configuration: .init(runID: "r1"), transport: transport, events: { _ in .durable }, sleep: { _ in },
+            now: { clock.now })
+        let summary = await engine.run()
+        #expect(summary.hosts.filter { $0.name.hasPrefix("app") }.map(\.duration) == [.seconds(90), .seconds(90)])
+        #expect(summary.duration == .seconds(180))
+    }
+
     @Test func checkModeRunsChecksAndChangesNothing() async {
         var playbook = rollout(serial: [])
         playbook.stages[0].steps.append(Step(action: .check(.command(Template("test -f /ok")!))))
