@@ -71,13 +71,4 @@ public struct HostResult: Sendable, Hashable {
         case .leaseLost: return false
         }
     }
-
-    /// Why it failed (`deploy: exited 1`), why it stopped, or why its lease was lost.
-    public var reason: String? {
-        switch ending {
-        case .passed: return nil
-        case .failed(_, let reason), .interrupted(let reason), .leaseLost(let reason): return reason
-        case .notStarted(let reason): return reason
-        }
-    }
 }
