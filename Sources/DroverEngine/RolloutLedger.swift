@@ -110,22 +110,22 @@ public struct RolloutLedger: Sendable, Hashable {
         stages[stage].batches[batch].critical = critical
         for var result in results {
             var summary = states[result.host] ?? HostSummary(name: result.host, state: .skipped, steps: 0, duration: .zero)
-            var record = stages[stage].batches[batch]
-            if let index = record.results.firstIndex(where: { $0.host == result.host }) {
-                let earlier = record.results[index]
-                let prior = record.before[result.host]!
+            // In place (no copy of the batch per host): a first result is appended, a retry's replaces the first.
+            if let prior = stages[stage].batches[batch].before[result.host],
+                let index = stages[stage].batches[batch].results.firstIndex(where: { $0.host == result.host })
+            {
+                let earlier = stages[stage].batches[batch].results[index]
                 summary.state = prior.state
                 summary.reason = prior.reason
                 result.steps += earlier.steps
                 result.duration += earlier.duration
                 summary.steps -= earlier.steps
                 summary.duration -= earlier.duration
-                record.results[index] = result
+                stages[stage].batches[batch].results[index] = result
             } else {
-                record.before[result.host] = Prior(state: summary.state, reason: summary.reason)
-                record.results.append(result)
+                stages[stage].batches[batch].before[result.host] = Prior(state: summary.state, reason: summary.reason)
+                stages[stage].batches[batch].results.append(result)
             }
-            stages[stage].batches[batch] = record
             states[result.host] = Self.absorb(result, into: summary)
             if case .leaseLost(let reason) = result.ending { noteLost(result.host, reason: reason) }
         }
