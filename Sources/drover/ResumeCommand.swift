@@ -123,9 +123,10 @@ struct ResumeCommand: AsyncParsableCommand {
             journal: journal, runID: runID, playbook: playbook, inventory: loadedInventory, targets: targets,
             configuration: .init(
                 runID: runID, forks: fleet.forks, checkOnly: record.checkOnly,
-                overrunFactor: gate.environmentPolicy?.overrunFactor ?? EnvironmentPolicy.defaultOverrunFactor,
-                onOverrun: gate.environmentPolicy?.onOverrun ?? .haltAndRollback,
-                baseDirectory: InventoryLoader.directory(of: record.playbookPath), batchGate: batchGate,
+                baseDirectory: InventoryLoader.directory(of: record.playbookPath),
+                gates: .standard(
+                    overrunFactor: gate.environmentPolicy?.overrunFactor ?? EnvironmentPolicy.defaultOverrunFactor,
+                    onOverrun: gate.environmentPolicy?.onOverrun ?? .haltAndRollback, window: batchGate),
                 resume: plan.state),
             fleet: fleet, takeOverOwnLeases: true, recordRefusal: false, reporter: reporter, stop: stop,
             recorder: RunSession.recorder(journal: journal, run: runID, stop: stop), notifier: nil)

@@ -178,10 +178,10 @@ struct RunCommand: AsyncParsableCommand {
             now: wallClock, firstBatchEstimate: loaded.change.estimate.map { $0 / max(1, planned) })
 
         var configuration = RolloutEngine.Configuration(
-            runID: runID, forks: fleet.forks, checkOnly: check,
-            overrunFactor: environmentPolicy?.overrunFactor ?? EnvironmentPolicy.defaultOverrunFactor,
-            onOverrun: environmentPolicy?.onOverrun ?? .haltAndRollback,
-            baseDirectory: InventoryLoader.directory(of: playbook), batchGate: batchGate)
+            runID: runID, forks: fleet.forks, checkOnly: check, baseDirectory: InventoryLoader.directory(of: playbook),
+            gates: .standard(
+                overrunFactor: environmentPolicy?.overrunFactor ?? EnvironmentPolicy.defaultOverrunFactor,
+                onOverrun: environmentPolicy?.onOverrun ?? .haltAndRollback, window: batchGate))
         configuration.announcesStart = false
         let session = RunSession(
             journal: journal, runID: runID, playbook: loaded, inventory: inventory, targets: targets,

@@ -30,13 +30,16 @@ struct RunSession {
     var notifier: Notifier<ContinuousClock>?
 
     /// The events plumbing for a run: the journal first (written ahead), then the output, then the notices.
+    /// `RunRecorder.record` reports no answer yet: every event counts as durable (a failed write stops the run
+    /// through the recorder's `onFailure`).
     static func sink(
         recorder: RunRecorder, reporter: RunReporter, notifier: Notifier<ContinuousClock>?
-    ) -> @Sendable (RunEvent) async -> Void {
+    ) -> @Sendable (RunEvent) async -> Recorded {
         { event in
             await recorder.record(event)
             reporter.handle(event)
             notifier?.handle(event)
+            return .durable
         }
     }
 
