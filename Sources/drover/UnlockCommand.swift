@@ -39,7 +39,7 @@ struct UnlockCommand: AsyncParsableCommand {
             if matching.isEmpty { print("\(host): not leased") }
             for lease in matching where !chosen.contains(lease) {
                 chosen.append(lease)
-                if !force, let refusal = Self.refusal(lease, host: host, now: now) { refusals.append(refusal) }
+                if !force, let refusal = Self.refusal(lease, now: now) { refusals.append(refusal) }
             }
         }
         guard refusals.isEmpty else {
@@ -64,9 +64,10 @@ struct UnlockCommand: AsyncParsableCommand {
     }
 
     /// Why breaking `lease` needs `--force`, or nil when its holder is gone or its lease lapsed.
-    static func refusal(_ lease: Lease, host: String, now: Date) -> String? {
+    static func refusal(_ lease: Lease, now: Date) -> String? {
         let holder = lease.holder
         let run = holder.run
+        let host = lease.names.first ?? lease.machine
         let effect =
             "breaking its lease lets another run change \(host) at the same time; \(run) would stop starting steps "
             + "there. Add --force to break it anyway."
