@@ -20,7 +20,9 @@ public struct LeaseRequest: Sendable, Hashable {
     /// A lease of the same run held by any other holder is still a conflict; leases of other runs always are.
     public var takeOverFrom: LeaseHolder?
 
-    public init(holder: LeaseHolder, targets: [Target], ttl: Duration = LeaseKeeper.defaultTTL, takeOverFrom: LeaseHolder? = nil) {
+    public init(
+        holder: LeaseHolder, targets: [Target], ttl: Duration = LeaseKeeper.defaultTTL, takeOverFrom: LeaseHolder? = nil
+    ) {
         self.holder = holder
         self.targets = targets
         self.ttl = ttl

@@ -33,14 +33,17 @@ public enum LeaseRules {
         let reason: String
         if let current, current.holder.isSameHolder(as: holder) {
             if let broken = current.broken {
-                reason = "\(broken.by) broke the lease on \(label) at \(EventChain.timestamp(broken.at)) (drover unlock)"
+                reason =
+                    "\(broken.by) broke the lease on \(label) at \(EventChain.timestamp(broken.at)) (drover unlock)"
             } else if current.expiresAt <= now {
-                reason = "the lease on \(label) lapsed at \(EventChain.timestamp(current.expiresAt)): it was not renewed in time"
+                let lapsed = EventChain.timestamp(current.expiresAt)
+                reason = "the lease on \(label) lapsed at \(lapsed): it was not renewed in time"
             } else {
                 return nil
             }
         } else if let current, current.isHeld(at: now) {
-            reason = "the lease on \(label) is held by \(current.holder) since \(EventChain.timestamp(current.acquiredAt))"
+            reason =
+                "the lease on \(label) is held by \(current.holder) since \(EventChain.timestamp(current.acquiredAt))"
         } else {
             reason = "the lease on \(label) is no longer held (released, or broken and taken)"
         }
@@ -74,9 +77,10 @@ public enum LeaseRules {
 
     /// The `leaseLost` error for `losses`: nothing of the append was written.
     public static func error(_ losses: [LeaseLoss], run: String) -> JournalError {
-        JournalError(
+        let machines = losses.map { Lease.label(machine: $0.machine, names: $0.names) }
+        return JournalError(
             .leaseLost,
-            "run \(run) no longer holds the lease on \(losses.map { Lease.label(machine: $0.machine, names: $0.names) }.joined(separator: "; ")): "
+            "run \(run) no longer holds the lease on \(machines.joined(separator: "; ")): "
                 + losses.map(\.reason).joined(separator: "; "),
             losses: losses)
     }

@@ -159,7 +159,8 @@ public final class RunRecorder: Sendable {
             }
         }
         return fail(
-            JournalError(.writeFailed, "journal: cannot record \(entries.count) events of run \(run): it keeps refusing"),
+            JournalError(
+                .writeFailed, "journal: cannot record \(entries.count) events of run \(run): it keeps refusing"),
             answers: answers, pending: pending)
     }
 

@@ -35,7 +35,8 @@ extension SQLiteJournal {
             for machine in machines {
                 let current = try Self.lease(machine: machine, db: db)
                 let names = current.flatMap { $0.holder.isSameHolder(as: holder) ? $0.names : nil } ?? []
-                if let loss = LeaseRules.loss(of: machine, names: names, current: current, holder: holder, now: moment) {
+                if let loss = LeaseRules.loss(of: machine, names: names, current: current, holder: holder, now: moment)
+                {
                     renewal.lost.append(loss)
                 } else if var lease = current {
                     lease.expiresAt = expires

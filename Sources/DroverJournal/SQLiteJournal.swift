@@ -73,11 +73,14 @@ public final class SQLiteJournal: Journal {
     /// A database error as a journal error naming the file: a damaged file says so.
     func failure(_ error: any Error, _ what: String, code: JournalError.Code) -> JournalError {
         if let error = error as? JournalError { return error }
-        if let error = error as? DatabaseError, [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode.primaryResultCode) {
+        if let error = error as? DatabaseError,
+            [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode.primaryResultCode)
+        {
             return JournalError(.corrupt, "the journal \(path) is damaged (\(Self.cause(error))): cannot \(what)")
         }
         if error is RowDecodingError {
-            return JournalError(.corrupt, "the journal \(path) is damaged: cannot \(what): a stored value has the wrong type")
+            return JournalError(
+                .corrupt, "the journal \(path) is damaged: cannot \(what): a stored value has the wrong type")
         }
         return JournalError(code, "journal \(path): cannot \(what): \(Self.cause(error))")
     }
@@ -174,7 +177,8 @@ public final class SQLiteJournal: Journal {
             finishedAt: (try row.decode(String?.self, forColumn: "finished_at")).flatMap(EventChain.date),
             status: RunStatus(rawValue: status), reason: try row.decode(forColumn: "reason"),
             duration: (try row.decode(Int64?.self, forColumn: "duration_ms")).map { .milliseconds($0) },
-            head: ChainHead(count: try row.decode(forColumn: "event_count"), hash: try row.decode(forColumn: "head_hash")),
+            head: ChainHead(
+                count: try row.decode(forColumn: "event_count"), hash: try row.decode(forColumn: "head_hash")),
             inputs: inputs ?? RunInputs())
     }
 
@@ -232,9 +236,11 @@ public final class SQLiteJournal: Journal {
             let hash = EventChain.hash(
                 previous: previous, run: run, sequence: count, time: timestamp, kind: entry.kind, payload: payload)
             try db.cachedStatement(
-                sql: "INSERT INTO events (run_id, seq, time, kind, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                sql:
+                    "INSERT INTO events (run_id, seq, time, kind, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)"
             ).execute(arguments: [run, count, timestamp, entry.kind, payload, previous, hash])
-            let context = JournalProjection.Context(run: run, sequence: count, timestamp: timestamp, runStartedAt: startedAt)
+            let context = JournalProjection.Context(
+                run: run, sequence: count, timestamp: timestamp, runStartedAt: startedAt)
             for change in JournalProjection.changes(for: entry, in: context) {
                 try apply(change, run: run, db: db)
             }

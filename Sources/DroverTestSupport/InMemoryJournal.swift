@@ -113,7 +113,8 @@ public final class InMemoryJournal: Journal {
             }
         }
         return try transaction { state in
-            try Self.append(Array(zip(entries, payloads)), run: run, at: sequence, fence: fence, clock: clock, state: &state)
+            try Self.append(
+                Array(zip(entries, payloads)), run: run, at: sequence, fence: fence, clock: clock, state: &state)
         }
     }
 
@@ -161,7 +162,9 @@ public final class InMemoryJournal: Journal {
     }
 
     /// Applies one change of `JournalProjection` to the values.
-    private static func apply(_ change: JournalProjection.Change, run: String, record: inout RunRecord, state: inout State) {
+    private static func apply(
+        _ change: JournalProjection.Change, run: String, record: inout RunRecord, state: inout State
+    ) {
         switch change {
         case .runStarted(let environment, let hostCount):
             record.environment = environment
@@ -206,7 +209,9 @@ public final class InMemoryJournal: Journal {
         let moment = clock()
         return try transaction { state in
             let conflicts = request.targets.compactMap { target -> LeaseConflict? in
-                guard case .conflict(let held) = LeaseRules.acquire(state.leases[target.machine], for: request, now: moment)
+                guard
+                    case .conflict(let held) = LeaseRules.acquire(
+                        state.leases[target.machine], for: request, now: moment)
                 else { return nil }
                 return LeaseConflict(wanted: target, held: held)
             }
@@ -228,7 +233,8 @@ public final class InMemoryJournal: Journal {
             for machine in machines {
                 let current = state.leases[machine]
                 let names = current.flatMap { $0.holder.isSameHolder(as: holder) ? $0.names : nil } ?? []
-                if let loss = LeaseRules.loss(of: machine, names: names, current: current, holder: holder, now: moment) {
+                if let loss = LeaseRules.loss(of: machine, names: names, current: current, holder: holder, now: moment)
+                {
                     renewal.lost.append(loss)
                 } else if var lease = current {
                     lease.expiresAt = Self.stored(LeaseRules.expiry(now: moment, ttl: ttl))

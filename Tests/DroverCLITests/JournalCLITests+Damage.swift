@@ -19,9 +19,14 @@ extension JournalCLITests {
                 inventoryPath: Testbed.inventoryPath, limit: "host001", operator: "ci-operator", hostCount: 1,
                 startedAt: Date()))
         try await store.append(
-            .event(.runStarted(RunStarted(runID: id, playbook: "Journal CLI test", environment: "testbed", change: ChangeInfo(), hostCount: 1, check: false))),
+            .event(
+                .runStarted(
+                    RunStarted(
+                        runID: id, playbook: "Journal CLI test", environment: "testbed", change: ChangeInfo(),
+                        hostCount: 1, check: false))),
             run: id)
-        try await store.append(.event(.runFinished(status: .interrupted, reason: "stopped", duration: .seconds(1))), run: id)
+        try await store.append(
+            .event(.runFinished(status: .interrupted, reason: "stopped", duration: .seconds(1))), run: id)
         return id
     }
 
@@ -32,16 +37,20 @@ extension JournalCLITests {
         // A newer Drover appended a kind this one does not know, chained properly.
         let database = try DatabaseQueue(path: journal)
         try await database.write { db in
-            let head = try #require(try Row.fetchOne(db, sql: "SELECT event_count, head_hash FROM runs WHERE id = ?", arguments: [id]))
+            let head = try #require(
+                try Row.fetchOne(db, sql: "SELECT event_count, head_hash FROM runs WHERE id = ?", arguments: [id]))
             let sequence = (head["event_count"] as Int) + 1
             let previous: String = head["head_hash"]
             let time = EventChain.timestamp(Date())
             let payload = #"{"measurement":{"metric":"error rate","value":0.12}}"#
-            let hash = EventChain.hash(previous: previous, run: id, sequence: sequence, time: time, kind: "measurement", payload: payload)
+            let hash = EventChain.hash(
+                previous: previous, run: id, sequence: sequence, time: time, kind: "measurement", payload: payload)
             try db.execute(
-                sql: "INSERT INTO events (run_id, seq, time, kind, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                sql:
+                    "INSERT INTO events (run_id, seq, time, kind, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 arguments: [id, sequence, time, "measurement", payload, previous, hash])
-            try db.execute(sql: "UPDATE runs SET event_count = ?, head_hash = ? WHERE id = ?", arguments: [sequence, hash, id])
+            try db.execute(
+                sql: "UPDATE runs SET event_count = ?, head_hash = ? WHERE id = ?", arguments: [sequence, hash, id])
         }
         let sentence = "event 3 is a 'measurement' event, written by a newer Drover: upgrade to read this run"
         let log = try await drover(["log", id, "--journal", journal])

@@ -10,10 +10,12 @@ extension JournalCLITests {
     /// An inventory that calls testbed machines by other names (`web5` is host005's machine).
     private func aliasInventory(in directory: String, _ aliases: [(String, Int)]) throws -> String {
         let path = directory + "/aliases.ini"
-        try (["[web]"] + aliases.map { "\($0.0) ansible_host=\(Testbed.address($0.1))" } + [
-            "[all:vars]", "ansible_user=root", "ansible_ssh_private_key_file=\(Testbed.clientKeyPath)",
-            "ansible_ssh_common_args='-o UserKnownHostsFile=\(Testbed.knownHostsPath)'", "drover_environment=testbed",
-        ]).joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        try
+            (["[web]"] + aliases.map { "\($0.0) ansible_host=\(Testbed.address($0.1))" } + [
+                "[all:vars]", "ansible_user=root", "ansible_ssh_private_key_file=\(Testbed.clientKeyPath)",
+                "ansible_ssh_common_args='-o UserKnownHostsFile=\(Testbed.knownHostsPath)'",
+                "drover_environment=testbed",
+            ]).joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
@@ -31,7 +33,8 @@ extension JournalCLITests {
         var waiting = hosts
         while !waiting.isEmpty {
             let started = controller.waitForLine { line in
-                line.contains("\"event\":\"step_started\"") && line.contains("\"batch\":2") && line.contains("\"name\":\"slow\"")
+                line.contains("\"event\":\"step_started\"") && line.contains("\"batch\":2")
+                    && line.contains("\"name\":\"slow\"")
             }
             guard let started else {
                 Issue.record("the run ended first: \(controller.lines.joined(separator: "\n"))")
@@ -45,7 +48,8 @@ extension JournalCLITests {
     @Test func aMachineUnderTwoNamesIsRefusedNamingBothAndAnUnlockOfALiveRunNeedsForce() async throws {
         let (directory, journal, remote) = try await workspace()
         let playbook = try await playbook(in: directory, remote: remote)
-        let first = try startHeldRun(playbook, limit: "host00[5-8]", journal: journal, waitingOn: ["host007", "host008"])
+        let first = try startHeldRun(
+            playbook, limit: "host00[5-8]", journal: journal, waitingOn: ["host007", "host008"])
         let id = try #require(try await runIDs(journal).first)
 
         // The same machine as host007, called web7 by another inventory: refused, naming both names.
@@ -53,7 +57,8 @@ extension JournalCLITests {
         let other = try await drover(["run", playbook, "-i", aliases, "--journal", journal, "--yes"])
         #expect(other.status == 4, "\(other.stdout)\(other.stderr)")
         #expect(
-            other.stderr.contains("web7 (127.0.1.7:22, also called host007 by run \(id)) locked by run \(id) of ci-operator"),
+            other.stderr.contains(
+                "web7 (127.0.1.7:22, also called host007 by run \(id)) locked by run \(id) of ci-operator"),
             "\(other.stderr)")
         #expect(other.stderr.contains("if run \(id)'s controller is gone"), "\(other.stderr)")
 
@@ -71,7 +76,9 @@ extension JournalCLITests {
         // With --force it is broken, and the run's own log says who did it.
         let forced = try await drover(["unlock", "host007", "--force", "--journal", journal])
         #expect(forced.status == 0, "\(forced.stdout)\(forced.stderr)")
-        #expect(forced.stdout.contains("host007 (127.0.1.7:22): broke the lease of run \(id) of ci-operator"), "\(forced.stdout)")
+        #expect(
+            forced.stdout.contains("host007 (127.0.1.7:22): broke the lease of run \(id) of ci-operator"),
+            "\(forced.stdout)")
         #expect(forced.stdout.contains("it was live (--force)"))
         // The machine is free for the other run now; host008 is still the first run's.
         let free = try await drover(["unlock", "host007", "--journal", journal])
@@ -115,7 +122,8 @@ extension JournalCLITests {
     @Test func ofTwoResumesOfOneRunAtOnceExactlyOneGoesAhead() async throws {
         let (directory, journal, remote) = try await workspace()
         let playbook = try await playbook(in: directory, remote: remote)
-        let first = try startHeldRun(playbook, limit: "host01[1-4]", journal: journal, waitingOn: ["host013", "host014"])
+        let first = try startHeldRun(
+            playbook, limit: "host01[1-4]", journal: journal, waitingOn: ["host013", "host014"])
         first.kill(SIGKILL)
         let id = try #require(try await runIDs(journal).first)
         // Both start together; the cut-off `slow` runs again and waits for the go file, so the winner is still

@@ -34,7 +34,9 @@ struct Backend: Sendable, CustomTestStringConvertible {
     private func holder(_ run: String = JournalFixtures.record().id, pid: Int32 = 100, controller: String = "ctl1")
         -> LeaseHolder
     {
-        LeaseHolder(run: run, operator: run == JournalFixtures.record().id ? "alice" : "nightly", controller: controller, pid: pid)
+        LeaseHolder(
+            run: run, operator: run == JournalFixtures.record().id ? "alice" : "nightly", controller: controller,
+            pid: pid)
     }
 
     private func target(_ machine: String, _ names: String...) -> LeaseRequest.Target {
@@ -48,7 +50,9 @@ struct Backend: Sendable, CustomTestStringConvertible {
         let (journal, _) = try await journal(backend)
         var second = JournalFixtures.record("second")
         second.inputs = RunInputs(
-            extraVars: [.init(name: "release", value: "2.0.0"), .init(name: "db_password", value: nil, digest: "sha256:ab:cd")],
+            extraVars: [
+                .init(name: "release", value: "2.0.0"), .init(name: "db_password", value: nil, digest: "sha256:ab:cd"),
+            ],
             targetsDigest: String(repeating: "e", count: 64))
         try await journal.begin(second)
         let error = await #expect(throws: JournalError.self) { try await journal.begin(JournalFixtures.record()) }
@@ -74,7 +78,9 @@ struct Backend: Sendable, CustomTestStringConvertible {
         #expect(try await journal.run(run)?.head == ChainHead(count: 4, hash: stored[3].hash))
         #expect(try await journal.verify(run: run).first?.isIntact == true)
         #expect(try await journal.events(run: run, after: 2).map(\.sequence) == [3, 4])
-        let error = await #expect(throws: JournalError.self) { try await journal.append(.event(events[0]), run: "nope") }
+        let error = await #expect(throws: JournalError.self) {
+            try await journal.append(.event(events[0]), run: "nope")
+        }
         #expect(error?.code == .unknownRun)
     }
 
@@ -118,7 +124,9 @@ struct Backend: Sendable, CustomTestStringConvertible {
         let (journal, _) = try await journal(backend)
         let holder = holder()
         let fence = LeaseFence(holder: holder, machines: ["app1": "10.0.0.1:22", "app2": "10.0.0.2:22"])
-        #expect(try await journal.acquireLeases(LeaseRequest(holder: holder, targets: [target("10.0.0.1:22", "app1")])).isEmpty)
+        #expect(
+            try await journal.acquireLeases(LeaseRequest(holder: holder, targets: [target("10.0.0.1:22", "app1")]))
+                .isEmpty)
         let ok = JournalFixtures.ref(1, 0, 0, "Switch release", "app1")
         let unleased = JournalFixtures.ref(1, 0, 0, "Switch release", "app2")
         // app2 is one of the run's hosts but not leased: the whole group is refused.
@@ -141,8 +149,11 @@ struct Backend: Sendable, CustomTestStringConvertible {
         let (journal, clock) = try await journal(backend)
         let holder = holder()
         let fence = LeaseFence(
-            holder: holder, machines: ["app1": "10.0.0.1:22", "web1": "10.0.0.1:22", "app2": "10.0.0.2:22", "app3": "10.0.0.3:22"])
-        #expect(try await journal.acquireLeases(LeaseRequest(holder: holder, targets: fence.targets, ttl: .seconds(60))).isEmpty)
+            holder: holder,
+            machines: ["app1": "10.0.0.1:22", "web1": "10.0.0.1:22", "app2": "10.0.0.2:22", "app3": "10.0.0.3:22"])
+        #expect(
+            try await journal.acquireLeases(LeaseRequest(holder: holder, targets: fence.targets, ttl: .seconds(60)))
+                .isEmpty)
         func start(_ host: String, delegatedTo: String? = nil) async throws -> [JournalEvent] {
             var ref = JournalFixtures.ref(1, 0, 0, "Switch release", host)
             ref.delegatedTo = delegatedTo
@@ -154,15 +165,25 @@ struct Backend: Sendable, CustomTestStringConvertible {
         #expect(try await journal.breakLeases([app2], by: "bob").count == 1)
         let broken = await #expect(throws: JournalError.self) { try await start("app2") }
         #expect(broken?.code == .leaseLost)
-        #expect(broken?.losses.first?.reason.contains("bob broke the lease on app2 (10.0.0.2:22) at 2026-11-22T02:00:00.000Z") == true, "\(broken?.losses ?? [])")
+        #expect(
+            broken?.losses.first?.reason.contains(
+                "bob broke the lease on app2 (10.0.0.2:22) at 2026-11-22T02:00:00.000Z") == true,
+            "\(broken?.losses ?? [])")
         // Taken by another run after the break.
-        #expect(try await journal.acquireLeases(LeaseRequest(holder: self.holder("other", pid: 7), targets: [target("10.0.0.2:22", "db2")])).isEmpty)
+        #expect(
+            try await journal.acquireLeases(
+                LeaseRequest(holder: self.holder("other", pid: 7), targets: [target("10.0.0.2:22", "db2")])
+            ).isEmpty)
         let taken = await #expect(throws: JournalError.self) { try await start("app2") }
-        #expect(taken?.losses.first?.reason.contains("held by run other of nightly (pid 7 on ctl1)") == true, "\(taken?.losses ?? [])")
+        #expect(
+            taken?.losses.first?.reason.contains("held by run other of nightly (pid 7 on ctl1)") == true,
+            "\(taken?.losses ?? [])")
         // Lapsed: the journal's clock passed its expiry.
         clock.advance(by: 61)
         let lapsed = await #expect(throws: JournalError.self) { try await start("web1") }
-        #expect(lapsed?.losses.first?.reason.contains("lapsed at 2026-11-22T02:01:00.000Z") == true, "\(lapsed?.losses ?? [])")
+        #expect(
+            lapsed?.losses.first?.reason.contains("lapsed at 2026-11-22T02:01:00.000Z") == true,
+            "\(lapsed?.losses ?? [])")
         #expect(lapsed?.message.contains("app1, web1 (10.0.0.1:22)") == true, "\(lapsed?.message ?? "")")
         // A step delegated to a host the run does not lease (a load balancer) is not fenced; one delegated to a
         // leased host is fenced on that host.
@@ -180,7 +201,8 @@ struct Backend: Sendable, CustomTestStringConvertible {
         let second = holder("other", pid: 200)
         #expect(
             try await journal.acquireLeases(
-                LeaseRequest(holder: first, targets: [target("127.0.1.1:22", "host001"), target("127.0.1.2:22", "host002")])
+                LeaseRequest(
+                    holder: first, targets: [target("127.0.1.1:22", "host001"), target("127.0.1.2:22", "host002")])
             ).isEmpty)
         let conflicts = try await journal.acquireLeases(
             LeaseRequest(holder: second, targets: [target("127.0.1.1:22", "web1"), target("127.0.1.3:22", "host003")]))
@@ -192,7 +214,9 @@ struct Backend: Sendable, CustomTestStringConvertible {
         // All or nothing: the second run got no lease on host003 either.
         #expect(try await journal.leases().map(\.holder.run) == [run, run])
         // The holder asking again renews its own leases.
-        #expect(try await journal.acquireLeases(LeaseRequest(holder: first, targets: [target("127.0.1.1:22", "host001")])).isEmpty)
+        #expect(
+            try await journal.acquireLeases(LeaseRequest(holder: first, targets: [target("127.0.1.1:22", "host001")]))
+                .isEmpty)
     }
 
     @Test(arguments: Backend.all)
@@ -215,7 +239,8 @@ struct Backend: Sendable, CustomTestStringConvertible {
         let holder = holder()
         let machines = ["127.0.1.1:22", "127.0.1.2:22", "127.0.1.3:22"]
         let targets = zip(machines, ["host001", "host002", "host003"]).map { target($0, $1) }
-        #expect(try await journal.acquireLeases(LeaseRequest(holder: holder, targets: targets, ttl: .seconds(60))).isEmpty)
+        #expect(
+            try await journal.acquireLeases(LeaseRequest(holder: holder, targets: targets, ttl: .seconds(60))).isEmpty)
         let host2 = try #require(try await journal.leases().first { $0.machine == machines[1] })
         #expect(try await journal.breakLeases([host2], by: "bob").count == 1)
         clock.advance(by: 40)
@@ -248,7 +273,8 @@ struct Backend: Sendable, CustomTestStringConvertible {
             try await journal.acquireLeases(
                 LeaseRequest(holder: holder("other", pid: 5), targets: targets, takeOverFrom: dead)
             ).count == 1)
-        #expect(try await journal.acquireLeases(LeaseRequest(holder: resume, targets: targets, takeOverFrom: dead)).isEmpty)
+        #expect(
+            try await journal.acquireLeases(LeaseRequest(holder: resume, targets: targets, takeOverFrom: dead)).isEmpty)
         #expect(try await journal.leases().first?.holder == resume)
     }
 
@@ -279,7 +305,8 @@ struct Backend: Sendable, CustomTestStringConvertible {
         let holder = holder()
         #expect(
             try await journal.acquireLeases(
-                LeaseRequest(holder: holder, targets: [target("127.0.1.1:22", "host001"), target("127.0.1.2:22", "host002")])
+                LeaseRequest(
+                    holder: holder, targets: [target("127.0.1.1:22", "host001"), target("127.0.1.2:22", "host002")])
             ).isEmpty)
         let leases = try await journal.leases()
         let broken = try await journal.breakLeases([leases[1]], by: "bob")
@@ -313,7 +340,10 @@ struct Backend: Sendable, CustomTestStringConvertible {
     func releasingFreesOnlyTheHoldersLeases(_ backend: Backend) async throws {
         let (journal, _) = try await journal(backend)
         #expect(try await journal.acquireLeases(LeaseRequest(holder: holder(), targets: [target("a:22", "a")])).isEmpty)
-        #expect(try await journal.acquireLeases(LeaseRequest(holder: holder("other", pid: 2), targets: [target("b:22", "b")])).isEmpty)
+        #expect(
+            try await journal.acquireLeases(
+                LeaseRequest(holder: holder("other", pid: 2), targets: [target("b:22", "b")])
+            ).isEmpty)
         try await journal.releaseLeases(holder(pid: 3))
         #expect(try await journal.leases().count == 2)
         try await journal.releaseLeases(holder())

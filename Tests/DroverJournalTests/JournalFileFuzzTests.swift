@@ -56,7 +56,8 @@ import Testing
         let damage = Damage.allCases[Int(seed % 3)]
         switch damage {
         case .garbage:
-            bytes = (0..<Int.random(in: 0...8192, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+            bytes = (0..<Int.random(in: 0...8192, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random)
+            }
         case .truncated:
             bytes = Array(bytes.prefix(Int.random(in: 0..<bytes.count, using: &random)))
         case .flipped:

@@ -20,7 +20,11 @@ import Testing
     static let cases: [Case] = [
         Case(
             label: "run_started sets environment and host count",
-            entry: .event(.runStarted(RunStarted(runID: "r1", playbook: "p", environment: "staging", change: ChangeInfo(), hostCount: 4, check: false))),
+            entry: .event(
+                .runStarted(
+                    RunStarted(
+                        runID: "r1", playbook: "p", environment: "staging", change: ChangeInfo(), hostCount: 4,
+                        check: false))),
             changes: [.runStarted(environment: "staging", hostCount: 4)]),
         Case(
             label: "step_started writes a started row numbered by its sequence",
@@ -40,22 +44,33 @@ import Testing
         Case(
             label: "a decision is kept with its number",
             entry: .event(.decision(Decision(action: .pause, rule: .maxFailures, stage: 1, batch: 0, reason: "why"))),
-            changes: [.decision(Decision(action: .pause, rule: .maxFailures, stage: 1, batch: 0, reason: "why"), sequence: 7)]),
+            changes: [
+                .decision(Decision(action: .pause, rule: .maxFailures, stage: 1, batch: 0, reason: "why"), sequence: 7)
+            ]),
         Case(
             label: "run_finished ends the run with its wall time from start",
             entry: .event(.runFinished(status: .partial, reason: "window closing", duration: .seconds(1))),
-            changes: [.runFinished(status: .partial, reason: "window closing", finishedAt: time, duration: .milliseconds(90_500))]),
+            changes: [
+                .runFinished(
+                    status: .partial, reason: "window closing", finishedAt: time, duration: .milliseconds(90_500))
+            ]),
         Case(
             label: "a refusal note ends the run REFUSED",
             entry: .note(JournalNote(kind: .refused, text: "host locked")),
-            changes: [.runFinished(status: .refused, reason: "host locked", finishedAt: time, duration: .milliseconds(90_500))]),
+            changes: [
+                .runFinished(status: .refused, reason: "host locked", finishedAt: time, duration: .milliseconds(90_500))
+            ]),
         Case(
             label: "a host needing attention ends the run INTERRUPTED",
             entry: .note(JournalNote(kind: .needsAttention, text: "app3 needs attention")),
             changes: [
-                .runFinished(status: .interrupted, reason: "app3 needs attention", finishedAt: time, duration: .milliseconds(90_500))
+                .runFinished(
+                    status: .interrupted, reason: "app3 needs attention", finishedAt: time,
+                    duration: .milliseconds(90_500))
             ]),
-        Case(label: "a resume reopens the run", entry: .note(JournalNote(kind: .resumed, text: "resumed")), changes: [.runReopened]),
+        Case(
+            label: "a resume reopens the run", entry: .note(JournalNote(kind: .resumed, text: "resumed")),
+            changes: [.runReopened]),
         Case(
             label: "a broken lease changes no row",
             entry: .note(JournalNote(kind: .lockBroken, text: "bob broke it")), changes: []),
@@ -81,7 +96,8 @@ import Testing
             payload: #"{"measurement":{"metric":"error rate","value":0.12}}"#, previousHash: "", hash: "")
         let error = #expect(throws: JournalError.self) { try event.entry() }
         #expect(error?.code == .newerVersion)
-        #expect(error?.message == "event 42 is a 'measurement' event, written by a newer Drover: upgrade to read this run")
+        #expect(
+            error?.message == "event 42 is a 'measurement' event, written by a newer Drover: upgrade to read this run")
     }
 
     @Test func aKnownKindWithFieldsThisVersionCannotReadSaysSo() {
@@ -90,7 +106,8 @@ import Testing
             payload: #"{"stepFinished":{"_0":{"shape":"new"}}}"#, previousHash: "", hash: "")
         let error = #expect(throws: JournalError.self) { try event.entry() }
         #expect(error?.code == .newerVersion)
-        #expect(error?.message.hasPrefix("event 9 (a 'step_finished' event) holds fields this Drover cannot read") == true)
+        #expect(
+            error?.message.hasPrefix("event 9 (a 'step_finished' event) holds fields this Drover cannot read") == true)
     }
 
     @Test func aNewerDecisionActionStillDecodes() throws {

@@ -18,7 +18,8 @@ import Testing
     }
 
     static func request(_ holder: LeaseHolder, takeOverFrom: LeaseHolder? = nil) -> LeaseRequest {
-        LeaseRequest(holder: holder, targets: [.init(machine: "127.0.1.5:22", names: ["web5"])], takeOverFrom: takeOverFrom)
+        LeaseRequest(
+            holder: holder, targets: [.init(machine: "127.0.1.5:22", names: ["web5"])], takeOverFrom: takeOverFrom)
     }
 
     struct AcquireCase: Sendable, CustomTestStringConvertible {
@@ -37,7 +38,8 @@ import Testing
             AcquireCase(label: "held by another run", existing: lease(), request: request(other), granted: false),
             AcquireCase(label: "lapsed", existing: lease(expiresIn: 0), request: request(other), granted: true),
             AcquireCase(
-                label: "broken", existing: lease(broken: .init(by: "bob", at: now)), request: request(other), granted: true),
+                label: "broken", existing: lease(broken: .init(by: "bob", at: now)), request: request(other),
+                granted: true),
             AcquireCase(label: "ours: renewed", existing: lease(), request: request(alice), granted: true),
             AcquireCase(label: "our run, another process", existing: lease(), request: request(resume), granted: false),
             AcquireCase(
@@ -45,7 +47,8 @@ import Testing
                 request: request(resume, takeOverFrom: alice), granted: true),
             AcquireCase(
                 label: "our run, another holder named", existing: lease(),
-                request: request(resume, takeOverFrom: LeaseHolder(run: "r1", operator: "alice", controller: "ctl1", pid: 1)),
+                request: request(
+                    resume, takeOverFrom: LeaseHolder(run: "r1", operator: "alice", controller: "ctl1", pid: 1)),
                 granted: false),
             AcquireCase(
                 label: "another run never takes over", existing: lease(), request: request(other, takeOverFrom: alice),
@@ -61,7 +64,8 @@ import Testing
 
     @Test func aLossSaysWhoBrokeItWhenItLapsedOrWhoHasItNow() {
         func reason(_ current: Lease?) -> String? {
-            LeaseRules.loss(of: "127.0.1.5:22", names: ["host005"], current: current, holder: Self.alice, now: Self.now)?.reason
+            LeaseRules.loss(
+                of: "127.0.1.5:22", names: ["host005"], current: current, holder: Self.alice, now: Self.now)?.reason
         }
         #expect(reason(Self.lease()) == nil)
         #expect(
@@ -85,11 +89,18 @@ import Testing
     }
 
     static let livenessCases: [LivenessCase] = [
-        LivenessCase(label: "same machine, pid exists", controller: "ctl1", expiresIn: 60, pidExists: true, expected: .alive),
-        LivenessCase(label: "same machine, pid gone", controller: "ctl1", expiresIn: 60, pidExists: false, expected: .dead),
-        LivenessCase(label: "same machine, gone and expired", controller: "ctl1", expiresIn: -1, pidExists: false, expected: .dead),
-        LivenessCase(label: "another machine, expired", controller: "ctl2", expiresIn: 0, pidExists: true, expected: .lapsed),
-        LivenessCase(label: "another machine, not expired", controller: "ctl2", expiresIn: 1, pidExists: false, expected: .unknown),
+        LivenessCase(
+            label: "same machine, pid exists", controller: "ctl1", expiresIn: 60, pidExists: true, expected: .alive),
+        LivenessCase(
+            label: "same machine, pid gone", controller: "ctl1", expiresIn: 60, pidExists: false, expected: .dead),
+        LivenessCase(
+            label: "same machine, gone and expired", controller: "ctl1", expiresIn: -1, pidExists: false,
+            expected: .dead),
+        LivenessCase(
+            label: "another machine, expired", controller: "ctl2", expiresIn: 0, pidExists: true, expected: .lapsed),
+        LivenessCase(
+            label: "another machine, not expired", controller: "ctl2", expiresIn: 1, pidExists: false,
+            expected: .unknown),
     ]
 
     @Test(arguments: livenessCases)
@@ -113,7 +124,9 @@ import Testing
         let journal = InMemoryJournal(now: wall.now)
         let holder = LeaseHolder(run: "r1", operator: "alice", controller: "ctl1", pid: 1)
         let fence = LeaseFence(holder: holder, machines: ["app1": "10.0.0.1:22", "app2": "10.0.0.2:22"])
-        #expect(try await journal.acquireLeases(LeaseRequest(holder: holder, targets: fence.targets, ttl: .seconds(60))).isEmpty)
+        #expect(
+            try await journal.acquireLeases(LeaseRequest(holder: holder, targets: fence.targets, ttl: .seconds(60)))
+                .isEmpty)
         let clock = ManualClock()
         let reports = AsyncStream.makeStream(of: [LeaseLoss].self)
         let keeper = LeaseKeeper(journal: journal, fence: fence, ttl: .seconds(60), clock: clock) { losses in

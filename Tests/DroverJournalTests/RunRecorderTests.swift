@@ -154,7 +154,9 @@ private final class GatedJournal: Journal {
     }
     func stepResults(run: String) async throws -> [StepResult] { try await base.stepResults(run: run) }
     func now() async throws -> Date { try await base.now() }
-    func acquireLeases(_ request: LeaseRequest) async throws -> [LeaseConflict] { try await base.acquireLeases(request) }
+    func acquireLeases(_ request: LeaseRequest) async throws -> [LeaseConflict] {
+        try await base.acquireLeases(request)
+    }
     func renewLeases(_ holder: LeaseHolder, machines: [String], ttl: Duration) async throws -> LeaseRenewal {
         try await base.renewLeases(holder, machines: machines, ttl: ttl)
     }
