@@ -16,9 +16,10 @@ import Synchronization
 ///
 /// With a `fence`, every append checks the run's leases in the same transaction. A `step_started` on a machine the
 /// run no longer holds is dropped and answered `.leaseLost(reason)`, and so is every later one on that machine
-/// without asking the journal again; the rest is written and answered `.durable`. A write that fails is answered
-/// `.failed(reason)` and reported once through `onFailure` (the run stops starting work); later events are still
-/// tried.
+/// without asking the journal again; the rest is written and answered `.durable`. A write that fails is sent once
+/// more at the same numbers (safe: a write that did commit is returned as stored, not repeated); if that fails too,
+/// its events are answered `.failed(reason)` and the failure is reported once through `onFailure` (the run stops
+/// starting work); later events are still tried.
 public final class RunRecorder: Sendable {
     private struct Waiting {
         /// nil: a `flush` waiting for the entries queued before it.
@@ -132,6 +133,7 @@ public final class RunRecorder: Sendable {
     private func write(_ entries: [JournalEntry]) async -> [Recorded] {
         var answers = [Recorded](repeating: .durable, count: entries.count)
         var pending = Array(entries.indices)
+        var retried = false
         // Each pass either writes, drops at least one fenced entry, or takes another writer's events into account;
         // the bound only stops a journal that keeps answering the same error.
         for _ in 0..<(entries.count + 8) {
@@ -154,6 +156,10 @@ public final class RunRecorder: Sendable {
                 } catch {
                     return fail(error, answers: answers, pending: pending)
                 }
+            } catch let error as JournalError where error.code == .writeFailed && !retried {
+                // Sent once more at the same numbers: if the first attempt committed and only its acknowledgement
+                // was lost, the journal answers with what it stored; nothing is written twice.
+                retried = true
             } catch {
                 return fail(error, answers: answers, pending: pending)
             }

@@ -64,6 +64,19 @@ import Testing
         #expect(failures.withLock { $0.count } == 1)
     }
 
+    @Test func aWriteWhoseAcknowledgementWasLostIsRetriedWithoutWritingItTwice() async throws {
+        let journal = LostAcknowledgementJournal()
+        try await journal.begin(JournalFixtures.record())
+        let recorder = RunRecorder(journal: journal, run: run) { error in Issue.record("reported: \(error)") }
+        #expect(await recorder.record(events[0]) == .durable)
+        #expect(await recorder.record(events[1]) == .durable)
+        #expect(journal.attempts == 3)
+        let stored = try await journal.events(run: run)
+        #expect(stored.map(\.kind) == ["run_started", "stage_started"])
+        #expect(try await journal.verify(run: run).allSatisfy(\.isIntact))
+        #expect(!recorder.hasFailed)
+    }
+
     @Test func aForeignNoteInTheChainIsWrittenAroundNotOver() async throws {
         let journal = InMemoryJournal.make()
         try await journal.begin(JournalFixtures.record())
@@ -116,6 +129,45 @@ import Testing
         #expect(started.count == 2)
         #expect(!recorder.hasFailed)
     }
+}
+
+/// The in-memory journal whose first append commits and then fails as a dropped connection would: the writer
+/// cannot know it committed.
+private final class LostAcknowledgementJournal: Journal {
+    private let base = InMemoryJournal.make()
+    private let count = Mutex(0)
+
+    var attempts: Int { count.withLock { $0 } }
+
+    func append(_ entries: [JournalEntry], run: String, at sequence: Int?, fence: LeaseFence?) async throws
+        -> [JournalEvent]
+    {
+        let stored = try await base.append(entries, run: run, at: sequence, fence: fence)
+        let first = count.withLock { count in
+            count += 1
+            return count == 1
+        }
+        if first { throw JournalError(.writeFailed, "journal: the connection dropped after the commit was sent") }
+        return stored
+    }
+
+    func begin(_ run: RunRecord) async throws { try await base.begin(run) }
+    func run(_ id: String) async throws -> RunRecord? { try await base.run(id) }
+    func runs(since: Date?) async throws -> [RunRecord] { try await base.runs(since: since) }
+    func events(run: String, after sequence: Int) async throws -> [JournalEvent] {
+        try await base.events(run: run, after: sequence)
+    }
+    func stepResults(run: String) async throws -> [StepResult] { try await base.stepResults(run: run) }
+    func now() async throws -> Date { try await base.now() }
+    func acquireLeases(_ request: LeaseRequest) async throws -> [LeaseConflict] { try await base.acquireLeases(request) }
+    func renewLeases(_ holder: LeaseHolder, machines: [String], ttl: Duration) async throws -> LeaseRenewal {
+        try await base.renewLeases(holder, machines: machines, ttl: ttl)
+    }
+    func releaseLeases(_ holder: LeaseHolder) async throws { try await base.releaseLeases(holder) }
+    func breakLeases(_ leases: [Lease], by operator: String) async throws -> [Lease] {
+        try await base.breakLeases(leases, by: `operator`)
+    }
+    func leases() async throws -> [Lease] { try await base.leases() }
 }
 
 /// The in-memory journal, with its batch writes counted and the first one held at a gate until the test opens it.
