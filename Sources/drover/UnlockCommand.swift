@@ -74,6 +74,9 @@ struct UnlockCommand: AsyncParsableCommand {
         switch JournalOptions.liveness(lease, now: now) {
         case .dead, .lapsed:
             return nil
+        case .alive where !lease.isHeld(at: now):
+            return "\(holder) has let its lease on \(lease.label) lapse (at \(EventChain.timestamp(lease.expiresAt))), "
+                + "but a process \(holder.pid) still exists on this machine and may be it; " + effect
         case .alive:
             return "\(holder) is live and still working on \(lease.label); " + effect
         case .unknown:
