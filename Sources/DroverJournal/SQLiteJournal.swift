@@ -43,9 +43,16 @@ public final class SQLiteJournal: Journal {
             let pool = try DatabasePool(path: path, configuration: configuration)
             self.writer = pool
             try Self.migrator.migrate(pool)
+        } catch let error as DatabaseError where error.resultCode.primaryResultCode == .SQLITE_CORRUPT {
+            throw JournalError(.corrupt, "the journal \(path) is damaged (\(Self.cause(error))): cannot open it")
         } catch {
             throw JournalError(.unavailable, "cannot open the journal \(path): \(Self.cause(error))")
         }
+    }
+
+    /// SQLite's verdict that the file is not (or no longer) a sound database.
+    static func isDamage(_ error: DatabaseError) -> Bool {
+        [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode.primaryResultCode)
     }
 
     /// An in-memory SQLite journal (same schema and behaviour, nothing on disk).
