@@ -17,7 +17,7 @@ public struct PlaybookLoader: Sendable {
     public func load(path: String) throws -> LoadedPlaybook {
         let contents: [UInt8]
         do throws(LoadError) {
-            contents = try InventoryLoader.readFile(path)
+            contents = try InventoryLoader.readFile(path, limit: Self.maximumFileSize, kind: "a playbook")
         } catch {
             throw LoadErrors([error])
         }
