@@ -12,6 +12,8 @@ import DroverModel
 public struct InventoryLoader: Sendable {
     /// The largest inventory file read.
     public static let maximumFileSize = 64 << 20
+    /// The longest line of an inventory or vars file (a generated file with one 20 MB line was accepted, slowly).
+    public static let maximumLineLength = 1 << 20
 
     /// The directory `~` expands to in paths; nil leaves `~` as written.
     public var homeDirectory: String?
@@ -73,6 +75,7 @@ public struct InventoryLoader: Sendable {
     private func load(
         contents: [UInt8], path: String, defaultUser: String, readingVarsDirectories: Bool
     ) throws -> Inventory {
+        if let error = Self.overlongLine(contents, file: path) { throw LoadErrors([error]) }
         var errors = ErrorCollector()
         var raw: RawInventory
         switch InventoryFormat(path: path, contents: contents) {
@@ -116,6 +119,25 @@ public struct InventoryLoader: Sendable {
         guard let slash = path.lastIndex(of: "/") else { return "" }
         if slash == path.startIndex { return "/" }
         return String(path[..<slash])
+    }
+
+    /// An error at the first line longer than `maximumLineLength` (at the byte past the limit), if there is one.
+    static func overlongLine(_ bytes: [UInt8], file: String) -> LoadError? {
+        bytes.withUnsafeBufferPointer { buffer -> LoadError? in
+            var line = 1
+            var lineStart = 0
+            for index in 0..<buffer.count where buffer[index] == 0x0A {
+                if index - lineStart > maximumLineLength { break }
+                line += 1
+                lineStart = index + 1
+            }
+            let end = buffer[lineStart...].firstIndex(of: 0x0A) ?? buffer.count
+            guard end - lineStart > maximumLineLength else { return nil }
+            return LoadError(
+                .limitExceeded,
+                "the line is longer than \(maximumLineLength >> 20) MiB (\(end - lineStart) bytes); an inventory line may be at most \(maximumLineLength >> 20) MiB",
+                at: SourceLocation(file: file, line: line, column: maximumLineLength + 1))
+        }
     }
 
     /// True when something exists at `path` (a file, a directory, anything `stat` finds).

@@ -7,8 +7,9 @@ import DroverModel
 /// entries, durations, the change id's shape, one action per step, the `when` grammar, `{{ }}` syntax, unique stage
 /// names and host pattern syntax. What needs an inventory or the disk is `PlaybookValidator`'s job.
 public struct PlaybookLoader: Sendable {
-    /// The largest playbook read.
-    public static let maximumFileSize = 8 << 20
+    /// The largest playbook read: as for a policy, 1 MiB, some two hundred times a long runbook. Yams composes the
+    /// whole document before any limit on its contents applies, at up to 150 bytes of memory per byte of YAML.
+    public static let maximumFileSize = 1 << 20
 
     public init() {}
 

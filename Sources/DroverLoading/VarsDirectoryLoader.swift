@@ -107,8 +107,9 @@ struct VarsDirectoryLoader {
             return []
         }
         let root: YAMLNode?
-        do {
+        do throws(LoadError) {
             let bytes = try InventoryLoader.readFile(path, kind: "a vars file")
+            if let error = InventoryLoader.overlongLine(bytes, file: path) { throw error }
             root =
                 try path.hasSuffix(".json")
                 ? YAMLParser.parseJSON(bytes, file: path) : YAMLParser.parse(bytes, file: path)
