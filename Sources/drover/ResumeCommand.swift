@@ -28,10 +28,10 @@ struct ResumeCommand: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: "The inventory (default: the one the run used).")
     var inventory: String?
 
-    @Option(help: "Upper bound on hosts worked on at once (default: the run's).")
+    @Option(help: "Upper bound on hosts worked on at once (default: the run's).", transform: FlagValues.forks)
     var forks: Int?
 
-    @Option(help: "Time allowed for TCP connect, SSH handshake and login (e.g. 10s).", transform: parseDuration)
+    @Option(help: "Time allowed for TCP connect, SSH handshake and login (e.g. 10s).", transform: FlagValues.connectTimeout)
     var connectTimeout: Duration = .seconds(10)
 
     @Option(help: "human or json (one object per event per line).")
