@@ -50,9 +50,10 @@ import Testing
         try "#!/bin/sh\nsleep 30 &\necho $! > \"$1\"\nwait\n".write(toFile: script, atomically: true, encoding: .utf8)
         chmod(script, 0o755)
         let sender = CommandSender(command: "\(script) \(directory)/child")
-        let outcome = await DeliveryPolicy(timeout: .milliseconds(500), attempts: 1)
+        // Time enough for the hook to start its child and note its pid even on a loaded machine.
+        let outcome = await DeliveryPolicy(timeout: .seconds(3), attempts: 1)
             .deliver(RenderedNotice(Notice.sample(.failed), text: "x"), via: sender)
-        #expect(outcome.error == "\(script) did not exit within 500ms; stopped")
+        #expect(outcome.error == "\(script) did not exit within 3s; stopped")
         let pid = try #require(
             Int32(try String(contentsOfFile: directory + "/child", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
         // Wait for it to be gone, with a bound: the teardown has already sent SIGTERM to the whole group.
