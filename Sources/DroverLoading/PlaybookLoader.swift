@@ -25,6 +25,13 @@ public struct PlaybookLoader: Sendable {
         return try load(contents: contents, path: path)
     }
 
+    /// The playbook file's bytes as `load(path:)` reads them (a regular file, at most `maximumFileSize`), for
+    /// hashing what a run used.
+    /// - Throws: `LoadError` saying why it cannot be read.
+    public static func contents(path: String) throws(LoadError) -> [UInt8] {
+        try InventoryLoader.readFile(path, limit: maximumFileSize, kind: "a playbook")
+    }
+
     /// Reads playbook text already in memory; `path` names it in errors and locates relative paths.
     /// - Throws: `LoadErrors` listing every problem.
     public func load(text: String, path: String) throws -> LoadedPlaybook {

@@ -58,7 +58,7 @@ struct ResumeCommand: AsyncParsableCommand {
         try refuseIfLive(record, journal: journal)
 
         // The same playbook, byte for byte, or the recorded steps would not mean what they meant.
-        let bytes = try? Data(contentsOf: URL(fileURLWithPath: record.playbookPath))
+        let bytes = (try? PlaybookLoader.contents(path: record.playbookPath)).map { Data($0) }
         guard let bytes else {
             Terminal.error("drover: cannot read the run's playbook \(record.playbookPath)")
             throw ExitCode(64)

@@ -95,7 +95,7 @@ struct RunCommand: AsyncParsableCommand {
         // refused run is recorded like any other.
         let journal = try journalOptions.open()
         let playbookPath = URL(fileURLWithPath: playbook).standardizedFileURL.path
-        let playbookBytes = (try? Data(contentsOf: URL(fileURLWithPath: playbookPath))) ?? Data()
+        let playbookBytes = (try? PlaybookLoader.contents(path: playbookPath)).map { Data($0) } ?? Data()
         let record = RunRecord(
             id: runID, playbook: loaded.name, playbookPath: playbookPath,
             playbookHash: EventChain.sha256(playbookBytes),
