@@ -90,6 +90,38 @@ struct HostOutputTests {
         #expect(tails.allSatisfy { $0 == "\u{1B}]0;pwned\u{07}\u{1B}[2J\u{1B}[H\u{1B}[31mred\u{1B}[0m\n" })
     }
 
+    @Test func theLiveStatusLineOnATerminalShowsThemVisible() async throws {
+        // A stage name carrying a window title: the plain lines and the live status line (drawn only on a terminal:
+        // script(1) gives drover one) show it made visible; drover's own redraw codes are the only escapes left.
+        let playbook = directory + "/live.yml"
+        try """
+            name: Live
+            stages:
+              - name: "\\e]0;stage\\a {{ release }}"
+                hosts: \(Testbed.name(5))
+                steps:
+                  - run: "true"
+            vars:
+              release: "\\e[2Jv2"
+            """.write(toFile: playbook, atomically: true, encoding: .utf8)
+        let binary =
+            ProcessInfo.processInfo.environment["DROVER_BINARY"] ?? Testbed.repositoryRoot + "/.build/debug/drover"
+        let command = [
+            binary, "run", playbook, "-i", Testbed.inventoryPath, "--limit", Testbed.name(5), "--yes", "--journal", journal,
+        ].joined(separator: " ")
+        let result = try await Subprocess.run(
+            "/usr/bin/script", ["-q", "-e", "-c", command, "/dev/null"], environment: ["HOME": directory, "TERM": "xterm"],
+            timeout: .seconds(120))
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let shown = #"\x1b]0;stage\x07 \x1b[2Jv2"#
+        #expect(result.stdout.contains("\r\u{1B}[K[stage 1 '" + shown + "'"), "the live line: \(result.stdout)")
+        #expect(result.stdout.contains("== Stage 1 '" + shown + "'"))
+        // Only drover's own "\r ESC [K" redraws remain: no title, no clear-screen, no bell.
+        let escapes = result.stdout.components(separatedBy: "\u{1B}").dropFirst()
+        #expect(escapes.allSatisfy { $0.hasPrefix("[K") }, "\(result.stdout)")
+        #expect(!result.stdout.contains("\u{07}"))
+    }
+
     @Test func execShowsThemVisibleAndItsJSONKeepsThemEscaped() async throws {
         let arguments = [
             "exec", "-i", Testbed.inventoryPath, "--limit", Testbed.name(4), "--",
