@@ -13,6 +13,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", exact: "2.1.1"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        // Running local programs (notify commands): swift-subprocess, and swift-system for its FilePath.
+        .package(url: "https://github.com/swiftlang/swift-subprocess", exact: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system", exact: "1.8.1"),
     ],
     targets: [
         .systemLibrary(
@@ -32,7 +35,11 @@ let package = Package(
         .target(name: "DroverSSH", dependencies: ["CLibSSH2", "DroverModel"], exclude: ["README.md"]),
         .target(
             name: "DroverNotify",
-            dependencies: ["CCurl", "DroverModel", .product(name: "Mustache", package: "swift-mustache")],
+            dependencies: [
+                "CCurl", "DroverModel", .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             exclude: ["README.md"]
         ),
         .target(

@@ -14,12 +14,9 @@ public enum HostPatternLoader {
         try HostPattern(text) { path in
             let bytes: [UInt8]
             do throws(LoadError) {
-                bytes = try InventoryLoader.readFile(path)
+                bytes = try InventoryLoader.readFile(path, limit: maximumFileSize, kind: "a list of host patterns")
             } catch {
                 throw LoadErrors([error])
-            }
-            guard bytes.count <= maximumFileSize else {
-                throw LoadErrors([LoadError(.unreadable, "is too large for a list of host patterns", file: path)])
             }
             if let bad = INIInventoryParser.firstInvalidUTF8(bytes[...]) {
                 let line = bytes[..<bad].filter { $0 == 0x0A }.count + 1

@@ -12,6 +12,8 @@ import DroverModel
 public struct InventoryLoader: Sendable {
     /// The largest inventory file read.
     public static let maximumFileSize = 64 << 20
+    /// The longest line of an inventory or vars file (a generated file with one 20 MB line was accepted, slowly).
+    public static let maximumLineLength = 1 << 20
 
     /// The directory `~` expands to in paths; nil leaves `~` as written.
     public var homeDirectory: String?
@@ -73,6 +75,7 @@ public struct InventoryLoader: Sendable {
     private func load(
         contents: [UInt8], path: String, defaultUser: String, readingVarsDirectories: Bool
     ) throws -> Inventory {
+        if let error = Self.overlongLine(contents, file: path) { throw LoadErrors([error]) }
         var errors = ErrorCollector()
         var raw: RawInventory
         switch InventoryFormat(path: path, contents: contents) {
@@ -118,6 +121,25 @@ public struct InventoryLoader: Sendable {
         return String(path[..<slash])
     }
 
+    /// An error at the first line longer than `maximumLineLength` (at the byte past the limit), if there is one.
+    static func overlongLine(_ bytes: [UInt8], file: String) -> LoadError? {
+        bytes.withUnsafeBufferPointer { buffer -> LoadError? in
+            var line = 1
+            var lineStart = 0
+            for index in 0..<buffer.count where buffer[index] == 0x0A {
+                if index - lineStart > maximumLineLength { break }
+                line += 1
+                lineStart = index + 1
+            }
+            let end = buffer[lineStart...].firstIndex(of: 0x0A) ?? buffer.count
+            guard end - lineStart > maximumLineLength else { return nil }
+            return LoadError(
+                .limitExceeded,
+                "the line is longer than \(maximumLineLength >> 20) MiB (\(end - lineStart) bytes); an inventory line may be at most \(maximumLineLength >> 20) MiB",
+                at: SourceLocation(file: file, line: line, column: maximumLineLength + 1))
+        }
+    }
+
     /// True when something exists at `path` (a file, a directory, anything `stat` finds).
     static func fileExists(_ path: String) -> Bool {
         var status = stat()
@@ -125,22 +147,36 @@ public struct InventoryLoader: Sendable {
     }
 
     /// The file's bytes.
+    ///
+    /// Only a regular file is read. The file is opened without blocking (`O_NONBLOCK`: opening a FIFO that has no
+    /// writer would otherwise wait forever) and the opened descriptor is checked, so nothing can be swapped in
+    /// between a check and the read; a FIFO, a device or a socket is refused with a sentence.
     /// - Parameters:
     ///   - limit: the largest size read.
-    ///   - kind: what the file is, for the too-large message ("an inventory").
-    /// - Throws: `LoadError` (`unreadable`) saying why not: missing, a directory, permissions, too large.
+    ///   - kind: what the file is, for messages ("an inventory").
+    /// - Throws: `LoadError` (`unreadable`) saying why not: missing, a directory or other non-regular file,
+    ///   permissions, too large.
     static func readFile(
         _ path: String, limit: Int = maximumFileSize, kind: String = "an inventory"
     ) throws(LoadError) -> [UInt8] {
-        let descriptor = open(path, O_RDONLY)
+        // O_NONBLOCK changes nothing for reads of a regular file, the only kind read past the check below.
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
         guard descriptor >= 0 else { throw unreadable(path, errno) }
         defer { close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { throw unreadable(path, errno) }
-        if (status.st_mode & S_IFMT) == S_IFDIR {
+        let type = status.st_mode & S_IFMT
+        if type == S_IFDIR {
             throw LoadError(.unreadable, "is a directory; name the file itself", file: path)
         }
+        guard type == S_IFREG else {
+            throw LoadError(
+                .unreadable, "is \(Self.describe(fileType: type)), not a regular file; \(kind) must be a regular file",
+                file: path)
+        }
+        guard Int(status.st_size) <= limit else { throw tooLarge(path, limit: limit, kind: kind) }
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(Int(status.st_size))
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
@@ -150,11 +186,28 @@ public struct InventoryLoader: Sendable {
             }
             if count == 0 { break }
             bytes += chunk[..<count]
-            guard bytes.count <= limit else {
-                throw LoadError(.unreadable, "is larger than \(limit >> 20) MiB, too large for \(kind)", file: path)
-            }
+            // The file may grow while it is read.
+            guard bytes.count <= limit else { throw tooLarge(path, limit: limit, kind: kind) }
         }
         return bytes
+    }
+
+    /// `a named pipe (FIFO)`, `a character device`… for a file type from `st_mode`.
+    static func describe(fileType type: mode_t) -> String {
+        switch type {
+        case S_IFIFO: return "a named pipe (FIFO)"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFSOCK: return "a socket"
+        case S_IFDIR: return "a directory"
+        case S_IFLNK: return "a symbolic link"
+        default: return "a special file"
+        }
+    }
+
+    private static func tooLarge(_ path: String, limit: Int, kind: String) -> LoadError {
+        let size = limit >= 1 << 20 ? "\(limit >> 20) MiB" : "\(limit >> 10) KiB"
+        return LoadError(.unreadable, "is larger than \(size), too large for \(kind)", file: path)
     }
 
     private static func unreadable(_ path: String, _ code: Int32) -> LoadError {

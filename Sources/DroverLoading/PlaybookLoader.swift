@@ -7,8 +7,9 @@ import DroverModel
 /// entries, durations, the change id's shape, one action per step, the `when` grammar, `{{ }}` syntax, unique stage
 /// names and host pattern syntax. What needs an inventory or the disk is `PlaybookValidator`'s job.
 public struct PlaybookLoader: Sendable {
-    /// The largest playbook read.
-    public static let maximumFileSize = 8 << 20
+    /// The largest playbook read: as for a policy, 1 MiB, some two hundred times a long runbook. Yams composes the
+    /// whole document before any limit on its contents applies, at up to 150 bytes of memory per byte of YAML.
+    public static let maximumFileSize = 1 << 20
 
     public init() {}
 
@@ -17,11 +18,18 @@ public struct PlaybookLoader: Sendable {
     public func load(path: String) throws -> LoadedPlaybook {
         let contents: [UInt8]
         do throws(LoadError) {
-            contents = try InventoryLoader.readFile(path)
+            contents = try InventoryLoader.readFile(path, limit: Self.maximumFileSize, kind: "a playbook")
         } catch {
             throw LoadErrors([error])
         }
         return try load(contents: contents, path: path)
+    }
+
+    /// The playbook file's bytes as `load(path:)` reads them (a regular file, at most `maximumFileSize`), for
+    /// hashing what a run used.
+    /// - Throws: `LoadError` saying why it cannot be read.
+    public static func contents(path: String) throws(LoadError) -> [UInt8] {
+        try InventoryLoader.readFile(path, limit: maximumFileSize, kind: "a playbook")
     }
 
     /// Reads playbook text already in memory; `path` names it in errors and locates relative paths.

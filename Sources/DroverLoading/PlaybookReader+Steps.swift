@@ -22,6 +22,16 @@ extension PlaybookReader {
         var steps: [Step] = []
         var sites: [PlaybookSourceMap.StepSites] = []
         for item in items {
+            guard stepsRead < Self.maximumSteps else {
+                if stepsRead == Self.maximumSteps {  // reported once, at the first step past the limit
+                    errors.add(
+                        .limitExceeded, "the playbook has more than \(Self.maximumSteps) steps; stopping here",
+                        at: item.location)
+                    stepsRead += 1
+                }
+                break
+            }
+            stepsRead += 1
             guard let (step, site) = readStep(item) else { continue }
             steps.append(step)
             sites.append(site)
@@ -53,9 +63,10 @@ extension PlaybookReader {
         let action = readAction(first, templates: &templates, localFile: &localFile)
 
         let name = mapping["name"]?.string("name", errors: &errors)
-        let timeout = mapping["timeout"]?.duration("timeout", errors: &errors)
-        let retries = mapping["retries"]?.int("retries", in: 0...Int.max, errors: &errors)
-        let delay = mapping["delay"]?.duration("delay", errors: &errors)
+        // A zero timeout would mean none at all: refused, so a step can only be unbounded by being left at the default.
+        let timeout = mapping["timeout"].flatMap { duration($0, "timeout", positive: true) }
+        let retries = mapping["retries"]?.int("retries", in: 0...Self.maximumRetries, errors: &errors)
+        let delay = mapping["delay"].flatMap { duration($0, "delay") }
         var when: Condition?
         if let node = mapping["when"] {
             // A list means that all of them must hold, as in Ansible.
@@ -140,7 +151,7 @@ extension PlaybookReader {
                 else { return nil }
                 return readCheck(until, "until", templates: &templates).map { .wait(.until($0)) }
             }
-            if case .scalar = node.content, let duration = node.duration("wait", errors: &errors) {
+            if case .scalar = node.content, let duration = duration(node, "wait") {
                 return .wait(.duration(duration))
             }
             if case .sequence = node.content {

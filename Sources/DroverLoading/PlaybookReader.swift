@@ -14,8 +14,25 @@ struct PlaybookReader {
         "before_batch", "steps", "after_batch", "rollback", "run_once", "on_host_failure",
     ]
 
+    // Limits against hostile or generated input, as inventories and policies have (README "Hostile input"): a
+    // playbook of 300,000 steps was accepted and took 360 MB before them.
+    /// The most stages a playbook may have.
+    static let maximumStages = 1_000
+    /// The most steps in all (every step list of every stage, rollback included).
+    static let maximumSteps = 10_000
+    /// The largest host count a `serial`, `max_failures` or `min_healthy` may name: no inventory holds more hosts
+    /// (`INIInventoryParser.maximumHostEntries`).
+    static let maximumHostCount = 1_000_000
+    /// The most `retries` of one step.
+    static let maximumRetries = 1_000
+    /// The longest duration written anywhere in a playbook (timeouts, delays, waits, pauses, the estimate): longer
+    /// than any maintenance window, and far from overflowing any arithmetic on it.
+    static let maximumDuration: Duration = .seconds(7 * 24 * 3600)
+
     var errors = ErrorCollector()
     let file: String
+    /// Steps read so far, against `maximumSteps`.
+    var stepsRead = 0
     /// The file's bytes as written (before `TemplateShield`), to place lookups exactly.
     private let source: [UInt8]
     private let lineStarts: [Int]
@@ -57,7 +74,13 @@ struct PlaybookReader {
                 errors.add(.invalidValue, "stages must list at least one stage", at: node.location)
             }
             var firstUse: [String: SourceLocation] = [:]
-            for item in list {
+            for (index, item) in list.enumerated() {
+                guard index < Self.maximumStages else {
+                    errors.add(
+                        .limitExceeded, "the playbook has more than \(Self.maximumStages) stages; stopping here",
+                        at: item.location)
+                    break
+                }
                 guard let (stage, sites) = readStage(item) else { continue }
                 if let first = firstUse[stage.name.source] {
                     errors.add(
@@ -114,7 +137,7 @@ struct PlaybookReader {
             }
         }
         change.approvedBy = mapping["approved_by"]?.string("approved_by", errors: &errors)
-        change.estimate = mapping["estimate"]?.duration("estimate", errors: &errors)
+        change.estimate = mapping["estimate"].flatMap { duration($0, "estimate", positive: true) }
         return change
     }
 
@@ -150,9 +173,9 @@ struct PlaybookReader {
         let serial = mapping["serial"].flatMap { readSerial($0) } ?? []
         let maxFailPercentage = mapping["max_fail_percentage"]?.number(
             "max_fail_percentage", in: 0...100, errors: &errors)
-        let maxFailures = mapping["max_failures"]?.int("max_failures", in: 0...Int.max, errors: &errors)
-        let minHealthy = mapping["min_healthy"]?.int("min_healthy", in: 0...Int.max, errors: &errors)
-        let pause = mapping["pause_between_batches"]?.duration("pause_between_batches", errors: &errors)
+        let maxFailures = mapping["max_failures"]?.int("max_failures", in: 0...Self.maximumHostCount, errors: &errors)
+        let minHealthy = mapping["min_healthy"]?.int("min_healthy", in: 0...Self.maximumHostCount, errors: &errors)
+        let pause = mapping["pause_between_batches"].flatMap { duration($0, "pause_between_batches") }
         let runOnce = mapping["run_once"]?.bool("run_once", errors: &errors)
         var onHostFailure = Stage.OnHostFailure.rollback
         if let node = mapping["on_host_failure"], let text = node.string("on_host_failure", errors: &errors) {
@@ -201,7 +224,7 @@ struct PlaybookReader {
                     errors.add(.invalidValue, "serial must be at least 1 host, found \(count)", at: node.location)
                     return nil
                 }
-                return .count(count)
+                return batchSize(count, node)
             }
             let text = scalar.text
             if text.hasSuffix("%"), let percent = Int(text.dropLast()) {
@@ -213,12 +236,40 @@ struct PlaybookReader {
                 }
                 return .percent(percent)
             }
-            if let count = Int(text), count >= 1 { return .count(count) }
+            if let count = Int(text), count >= 1 { return batchSize(count, node) }
         }
         errors.add(
             .invalidValue, "serial must be a number of hosts or a percentage such as \"25%\", found \(node.shown)",
             at: node.location)
         return nil
+    }
+
+    /// A `serial` count, at most `maximumHostCount`.
+    private mutating func batchSize(_ count: Int, _ node: YAMLNode) -> SerialEntry? {
+        guard count <= Self.maximumHostCount else {
+            errors.add(
+                .invalidValue,
+                "serial must be at most \(Self.maximumHostCount) hosts (no inventory holds more), found \(count)",
+                at: node.location)
+            return nil
+        }
+        return .count(count)
+    }
+
+    /// A duration of at most `maximumDuration`; with `positive`, more than zero.
+    mutating func duration(_ node: YAMLNode, _ what: String, positive: Bool = false) -> Duration? {
+        guard let value = node.duration(what, errors: &errors) else { return nil }
+        if positive, value <= .zero {
+            errors.add(.invalidValue, "\(what) must be more than 0s, found \(node.shown)", at: node.location)
+            return nil
+        }
+        guard value <= Self.maximumDuration else {
+            errors.add(
+                .invalidValue, "\(what) must be at most 7d, found \(node.shown)",
+                at: node.location)
+            return nil
+        }
+        return value
     }
 
     // MARK: - Templates

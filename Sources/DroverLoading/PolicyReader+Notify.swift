@@ -1,9 +1,15 @@
 import DroverModel
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// `notify`: progress interval, targets, template overrides (SPEC section 7).
 extension PolicyReader {
-    static let notifyKeys = ["progress_every", "targets", "templates"]
-    static let targetKeys = ["webhook", "command", "events", "headers"]
+    static let notifyKeys = ["progress_every", "targets", "templates", "template_directory"]
+    static let targetKeys = ["webhook", "command", "events", "headers", "environment"]
     static let eventNames = NotifyEvent.allCases.map(\.rawValue)
     /// The shortest progress interval accepted, so a typo cannot flood a channel.
     static let minimumProgressEvery: Duration = .seconds(60)
@@ -28,12 +34,17 @@ extension PolicyReader {
             let place = what == "notify" ? "" : " " + what.dropFirst("notify ".count)
             settings.targets = list.enumerated().compactMap { target($1, what: "notify target \($0 + 1)\(place)") }
         }
+        // Template files are read from one directory: the one of the file naming them, or `template_directory`.
+        var directory: String? = baseDirectory.isEmpty ? "." : baseDirectory
+        if let node = map["template_directory"] {
+            directory = node.string("template_directory of \(what)", errors: &errors).map { Self.join(baseDirectory, $0) }
+        }
         if let node = map["templates"],
             let templates = node.mapping("templates of \(what)", allowed: Self.eventNames, errors: &errors)
         {
             for entry in templates.entries {
                 guard let event = NotifyEvent(rawValue: entry.key),
-                    let text = template(entry.value, what: "the \(entry.key) template of \(what)")
+                    let text = template(entry.value, what: "the \(entry.key) template of \(what)", directory: directory)
                 else { continue }
                 settings.templates[event] = text
             }
@@ -41,19 +52,45 @@ extension PolicyReader {
         return settings
     }
 
-    /// One entry of `templates`: Mustache text written inline, or `{ file: PATH }` naming a file read now (a relative
-    /// path is taken from the directory of the file being read, so templates live beside the policy or playbook).
-    mutating func template(_ node: YAMLNode, what: String) -> String? {
+    /// One entry of `templates`: Mustache text written inline, or `{ file: PATH }` naming a file read now.
+    ///
+    /// A relative path is taken from `directory` (the directory of the policy or playbook being read, or its
+    /// `template_directory`), and the file, symbolic links and `..` resolved, must be inside that directory: a
+    /// template is sent to every target, so a path such as `/etc/shadow` must not turn the policy into a way to post
+    /// the controller's files to a webhook.
+    /// - Parameter directory: nil when `template_directory` was itself refused (the file is then not read).
+    mutating func template(_ node: YAMLNode, what: String, directory: String?) -> String? {
         guard case .mapping = node.content else { return node.string(what, errors: &errors) }
         guard let map = node.mapping(what, allowed: ["file"], errors: &errors) else { return nil }
         guard let fileNode = map["file"] else {
             errors.add(.missingKey, "\(what) needs 'file' (a Mustache file) or the template text itself", at: node.location)
             return nil
         }
-        guard let file = fileNode.string("file of \(what)", errors: &errors) else { return nil }
-        let path = file.hasPrefix("/") || baseDirectory.isEmpty ? file : baseDirectory + "/" + file
+        guard let file = fileNode.string("file of \(what)", errors: &errors), let directory else { return nil }
+        let root: String
+        let resolved: String
+        switch (Self.realPath(directory), Self.realPath(Self.join(directory, file))) {
+        case (.failure(let reason), _):
+            errors.add(
+                .unreadable, "\(what): the template directory \(MessageText.quoted(directory)) cannot be read: \(reason)",
+                at: fileNode.location)
+            return nil
+        case (_, .failure(let reason)):
+            errors.add(.unreadable, "\(what): \(MessageText.quoted(file)): cannot read the file: \(reason)", at: fileNode.location)
+            return nil
+        case (.success(let directory), .success(let path)):
+            (root, resolved) = (directory, path)
+        }
+        guard root == "/" || resolved.hasPrefix(root + "/") else {
+            errors.add(
+                .invalidValue,
+                "\(what): \(MessageText.quoted(file)) is outside \(root), the one directory notice templates are read from "
+                    + "(that of the file naming them, unless notify's template_directory names another)",
+                at: fileNode.location)
+            return nil
+        }
         do throws(LoadError) {
-            let bytes = try InventoryLoader.readFile(path, limit: Self.maximumTemplateSize, kind: "a notice template")
+            let bytes = try InventoryLoader.readFile(resolved, limit: Self.maximumTemplateSize, kind: "a notice template")
             guard let text = String(validating: bytes, as: UTF8.self) else {
                 errors.add(.invalidValue, "\(what): \(MessageText.quoted(file)) is not UTF-8 text", at: fileNode.location)
                 return nil
@@ -65,12 +102,37 @@ extension PolicyReader {
         }
     }
 
+    /// `path` taken from `directory` unless it is absolute.
+    static func join(_ directory: String, _ path: String) -> String {
+        path.hasPrefix("/") || directory.isEmpty ? path : directory + "/" + path
+    }
+
+    /// The absolute path with every symbolic link, `.` and `..` resolved, or why it cannot be (`No such file or
+    /// directory`).
+    static func realPath(_ path: String) -> Result<String, PathProblem> {
+        guard let resolved = realpath(path, nil) else { return .failure(PathProblem(String(cString: strerror(errno)))) }
+        defer { free(resolved) }
+        return .success(String(cString: resolved))
+    }
+
+    /// Why a path cannot be resolved, as `strerror` says it.
+    struct PathProblem: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+
     /// One entry of `targets`: a webhook or a command, with its events.
     mutating func target(_ node: YAMLNode, what: String) -> NotifyTarget? {
         guard let map = node.mapping(what, allowed: Self.targetKeys, errors: &errors) else { return nil }
         var delivery: NotifyTarget.Delivery?
         switch (map["webhook"], map["command"]) {
         case (let webhook?, nil):
+            if let location = map.keyLocation("environment") {
+                errors.add(
+                    .invalidValue,
+                    "environment in \(what) goes with 'command' only (a webhook's headers name their variables)",
+                    at: location)
+            }
             let headers = map["headers"].map { self.headers($0, what: what) } ?? [:]
             if let url = webhookURL(webhook, what: "webhook of \(what)"), let headers {
                 delivery = .webhook(url: url, headers: headers)
@@ -79,11 +141,12 @@ extension PolicyReader {
             if let location = map.keyLocation("headers") {
                 errors.add(.invalidValue, "headers in \(what) go with 'webhook' only", at: location)
             }
+            let passing = map["environment"].map { environmentNames($0, what: "environment of \(what)") } ?? []
             if let text = command.string("command of \(what)", errors: &errors) {
                 if text.allSatisfy(\.isWhitespace) {
                     errors.add(.invalidValue, "command of \(what) must not be empty", at: command.location)
-                } else {
-                    delivery = .command(text)
+                } else if let passing {
+                    delivery = .command(text, environment: passing)
                 }
             }
         case (.some, .some):
@@ -127,6 +190,31 @@ extension PolicyReader {
             }
         }
         return failed ? nil : events
+    }
+
+    /// `environment` of a command target: the names of drover's environment variables the command also gets
+    /// (besides `PATH`, `HOME`, `LANG` and `TZ`).
+    private mutating func environmentNames(_ node: YAMLNode, what: String) -> [String]? {
+        guard let list = node.sequence(what, errors: &errors) else { return nil }
+        var names: [String] = []
+        var failed = false
+        for item in list {
+            guard let name = item.string("each entry of \(what)", errors: &errors) else {
+                failed = true
+                continue
+            }
+            // Not quoted: a value that is not a name may be the secret itself.
+            guard Self.isEnvironmentName(name) else {
+                failed = true
+                errors.add(
+                    .literalSecret,
+                    "each entry of \(what) must name an environment variable (letters, digits and _, such as "
+                        + "PAGER_TOKEN), not hold its value", at: item.location)
+                continue
+            }
+            if !names.contains(name) { names.append(name) }
+        }
+        return failed ? nil : names
     }
 
     /// `headers`: header name → the name of the environment variable holding its value. A value that is not such a

@@ -65,7 +65,10 @@ struct VarsDirectoryLoader {
     private mutating func files(at path: String, depth: Int, errors: inout ErrorCollector) -> [String] {
         switch Self.kind(of: path) {
         case .file: return [path]
-        case .other: return []
+        case .missing: return []
+        case .special(let type):
+            errors.add(Self.notRegular(path, type))
+            return []
         case .directory:
             guard depth < Self.maximumDepth, let entries = Self.list(path) else {
                 if depth >= Self.maximumDepth {
@@ -84,6 +87,8 @@ struct VarsDirectoryLoader {
                     found += files(at: child, depth: depth + 1, errors: &errors)
                 case .file where Self.isVarsFileName(entry, allowBare: true):
                     found.append(child)
+                case .special(let type) where Self.isVarsFileName(entry, allowBare: true):
+                    errors.add(Self.notRegular(child, type))
                 default: break
                 }
             }
@@ -102,8 +107,9 @@ struct VarsDirectoryLoader {
             return []
         }
         let root: YAMLNode?
-        do {
-            let bytes = try InventoryLoader.readFile(path)
+        do throws(LoadError) {
+            let bytes = try InventoryLoader.readFile(path, kind: "a vars file")
+            if let error = InventoryLoader.overlongLine(bytes, file: path) { throw error }
             root =
                 try path.hasSuffix(".json")
                 ? YAMLParser.parseJSON(bytes, file: path) : YAMLParser.parse(bytes, file: path)
@@ -143,17 +149,29 @@ struct VarsDirectoryLoader {
 
     // MARK: - File system
 
-    private enum Kind { case file, directory, other }
+    private enum Kind: Equatable {
+        case file, directory, missing
+        /// A FIFO, a device or a socket: never read (a FIFO without a writer would block the load).
+        case special(mode_t)
+    }
 
-    /// What is at `path`, following symbolic links; `.other` when nothing (or a broken link) is.
+    /// What is at `path`, following symbolic links; `.missing` when nothing (or a broken link) is.
     private static func kind(of path: String) -> Kind {
         var status = stat()
-        guard stat(path, &status) == 0 else { return .other }
+        guard stat(path, &status) == 0 else { return .missing }
         switch status.st_mode & S_IFMT {
         case S_IFDIR: return .directory
         case S_IFREG: return .file
-        default: return .other
+        case let type: return .special(type)
         }
+    }
+
+    /// A vars file that is a FIFO, a device or a socket: refused, as every input file that is not a regular file is.
+    private static func notRegular(_ path: String, _ type: mode_t) -> LoadError {
+        LoadError(
+            .unreadable,
+            "is \(InventoryLoader.describe(fileType: type)), not a regular file; a vars file must be a regular file",
+            file: path)
     }
 
     /// The names in a directory, sorted by Unicode scalars as Python sorts them; nil when it cannot be listed.

@@ -171,10 +171,12 @@ enum YAMLParser {
     private struct Converter {
         let lines: LineIndex
         var nodes = 0
+        /// Where the last node was, so placing the next one on the same line walks on from there.
+        var cursor: LineIndex.Cursor?
 
         mutating func convert(_ node: Node, depth: Int) throws(LoadError) -> YAMLNode {
             nodes += 1
-            let location = lines.location(of: node.mark)
+            let location = lines.location(of: node.mark, cursor: &cursor)
             guard nodes <= YAMLParser.maximumNodes else {
                 throw LoadError(
                     .limitExceeded,
@@ -242,6 +244,8 @@ struct LineIndex: Sendable {
     /// The offset of the first byte in the original buffer (after a byte-order mark).
     let start: Int
     private let starts: [Int]
+    /// Lines holding a byte ≥ 0x80 (elsewhere a Yams column, counted in Unicode scalars, is the byte column).
+    private let wideLines: Set<Int>
     private let bytes: ArraySlice<UInt8>
 
     init(_ bytes: ArraySlice<UInt8>, file: String) {
@@ -249,8 +253,24 @@ struct LineIndex: Sendable {
         self.bytes = bytes
         self.start = bytes.startIndex
         var starts = [bytes.startIndex]
-        for index in bytes.indices where bytes[index] == 0x0A { starts.append(index + 1) }
+        var wideLines: Set<Int> = []
+        for index in bytes.indices {
+            let byte = bytes[index]
+            if byte == 0x0A {
+                starts.append(index + 1)
+            } else if byte >= 0x80 {
+                wideLines.insert(starts.count)
+            }
+        }
         self.starts = starts
+        self.wideLines = wideLines
+    }
+
+    /// A place already converted: a line, a column in Unicode scalars, and its byte offset.
+    struct Cursor {
+        var line: Int
+        var scalars: Int
+        var offset: Int
     }
 
     /// The location of the byte at `offset` (an index into the original buffer).
@@ -266,13 +286,28 @@ struct LineIndex: Sendable {
 
     /// The location of a Yams mark, its column (counted in Unicode scalars) converted to UTF-8 bytes.
     func location(of mark: Mark?) -> SourceLocation {
+        var cursor: Cursor?
+        return location(of: mark, cursor: &cursor)
+    }
+
+    /// The location of a Yams mark, walking on from `cursor` when it is earlier on the same line (nodes come in
+    /// document order, so placing every node of a long line costs one walk over it, not one per node).
+    func location(of mark: Mark?, cursor: inout Cursor?) -> SourceLocation {
         guard let mark, mark.line >= 1, mark.line <= starts.count else {
             return SourceLocation(file: file, line: 1, column: 1)
         }
         let lineStart = starts[mark.line - 1]
         let lineEnd = mark.line < starts.count ? starts[mark.line] : bytes.endIndex
+        guard wideLines.contains(mark.line) else {
+            let offset = min(lineStart + max(mark.column, 1) - 1, lineEnd)
+            return SourceLocation(file: file, line: mark.line, column: offset - lineStart + 1)
+        }
         var offset = lineStart
         var scalars = 1
+        if let known = cursor, known.line == mark.line, known.scalars <= mark.column {
+            (offset, scalars) = (known.offset, known.scalars)
+        }
+        defer { cursor = Cursor(line: mark.line, scalars: scalars, offset: offset) }
         while scalars < mark.column, offset < lineEnd {
             let byte = bytes[offset]
             offset += byte < 0x80 ? 1 : byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : 2

@@ -4,7 +4,11 @@ public enum DurationText {
     public static func parse(_ text: String) -> Duration? {
         let trimmed = String(text.trimmingPrefixAndSuffixSpaces())
         guard !trimmed.isEmpty, trimmed.count <= 64 else { return nil }
-        if let seconds = Double(trimmed), seconds >= 0, seconds.isFinite { return .milliseconds(Int64(seconds * 1000)) }
+        if let seconds = Double(trimmed), seconds >= 0, seconds.isFinite {
+            // Past Int64 milliseconds the conversion would trap: such a "duration" is not one.
+            guard seconds * 1000 < 9.2e18 else { return nil }
+            return .milliseconds(Int64(seconds * 1000))
+        }
         var total: Int64 = 0
         var number = ""
         var unit = ""
@@ -21,7 +25,9 @@ public enum DurationText {
             }
             let (product, overflow) = value.multipliedReportingOverflow(by: ms)
             guard !overflow else { return false }
-            total += product
+            let (sum, sumOverflow) = total.addingReportingOverflow(product)
+            guard !sumOverflow else { return false }
+            total = sum
             number = ""
             unit = ""
             return true

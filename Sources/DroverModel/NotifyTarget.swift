@@ -6,8 +6,9 @@ public struct NotifyTarget: Sendable, Hashable, Codable {
         /// token: never print it whole. `headers` maps a header name to the *name* of the environment variable
         /// holding its value (`Authorization: HOOK_TOKEN`), so no secret is written in the policy.
         case webhook(url: String, headers: [String: String])
-        /// A command run with the event JSON on its standard input, as written in the policy.
-        case command(String)
+        /// A command run with the event JSON on its standard input, as written in the policy. It gets a minimal
+        /// environment (`PATH`, `HOME`, `LANG`, `TZ`) plus the variables named in `environment`, never all of drover's.
+        case command(String, environment: [String] = [])
     }
 
     public var delivery: Delivery

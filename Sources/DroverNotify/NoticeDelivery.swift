@@ -60,7 +60,7 @@ extension NotifyTarget {
     public var shown: String {
         switch delivery {
         case .webhook(let url, _): return "webhook " + (SecretMask.maskedURL(url) ?? "(URL hidden)")
-        case .command(let text): return "command " + (CommandSender.words(text).first ?? "")
+        case .command(let text, _): return "command " + (CommandSender.words(text).first ?? "")
         }
     }
 
@@ -71,8 +71,8 @@ extension NotifyTarget {
         switch delivery {
         case .webhook(let url, let headers):
             return WebhookSender(url: url, headers: headers, environment: environment)
-        case .command(let text):
-            return CommandSender(command: text)
+        case .command(let text, let passing):
+            return CommandSender(command: text, passing: passing, environment: environment)
         }
     }
 }

@@ -106,10 +106,11 @@ public final class WebhookSender: NoticeSender {
             .replacingOccurrences(of: ">", with: "&gt;")
     }
 
-    /// The start of a response body as one printable line (at most 200 characters).
+    /// The start of a response body as one printable line (at most 200 characters): line breaks and tabs become
+    /// spaces, other control characters are made visible (`VisibleText`).
     static func printable(_ data: Data) -> String {
-        let text = String(decoding: data.prefix(400), as: UTF8.self)
-        let line = String(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : Character($0) })
+        let spaced = data.prefix(400).map { [0x09, 0x0A, 0x0D].contains($0) ? UInt8(ascii: " ") : $0 }
+        let line = VisibleText.escape(spaced, layout: .singleLine)
         let trimmed = line.trimmingCharacters(in: .whitespaces)
         return trimmed.count > 200 ? String(trimmed.prefix(200)) + "…" : trimmed
     }

@@ -12,7 +12,7 @@ struct ExecCommand: AsyncParsableCommand {
 
     @OptionGroup var fleet: FleetOptions
 
-    @Option(help: "End the command on a host after this long (e.g. 30s, 10m).", transform: parseDuration)
+    @Option(help: "End the command on a host after this long (e.g. 30s, 10m; at most 7d).", transform: FlagValues.commandTimeout)
     var timeout: Duration = .seconds(600)
 
     @Argument(parsing: .postTerminator, help: "The shell command to run (after --).")

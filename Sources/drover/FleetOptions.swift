@@ -9,18 +9,14 @@ import Foundation
 struct FleetOptions: ParsableArguments {
     @OptionGroup var selection: InventoryOptions
 
-    @Option(help: "Upper bound on hosts worked on at once.")
+    @Option(help: "Upper bound on hosts worked on at once (1...\(FlagValues.maximumForks)).", transform: FlagValues.forks)
     var forks: Int = 200
 
-    @Option(help: "Time allowed for TCP connect, SSH handshake and login (e.g. 10s).", transform: parseDuration)
+    @Option(help: "Time allowed for TCP connect, SSH handshake and login (e.g. 10s; at most 1h).", transform: FlagValues.connectTimeout)
     var connectTimeout: Duration = .seconds(10)
 
     @Option(help: "human or json (one object per host per line).")
     var output: OutputFormat = .human
-
-    func validate() throws {
-        guard forks >= 1 else { throw ValidationError("--forks must be at least 1") }
-    }
 
     /// The inventory's hosts matching --limit; exits 64 with file:line:col messages on bad input.
     func hosts() throws -> [Host] {
@@ -37,11 +33,4 @@ struct FleetOptions: ParsableArguments {
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case human, json
-}
-
-func parseDuration(_ text: String) throws -> Duration {
-    guard let duration = DurationText.parse(text) else {
-        throw ValidationError("'\(text)' is not a duration (examples: 500ms, 30s, 10m, 1h30m)")
-    }
-    return duration
 }

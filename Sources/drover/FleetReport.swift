@@ -15,7 +15,7 @@ enum FleetReport {
         let fanOut = FanOut(transport: fleet.transport(), forks: fleet.forks)
         let outcomes = await fanOut.run(command, timeout: timeout, on: hosts) { outcome in
             switch format {
-            case .json: print(json(outcome))
+            case .json: print(VisibleText.json(json(outcome)))
             case .human: print(human(outcome, width: width, showOutput: showOutput))
             }
         }
@@ -28,7 +28,7 @@ enum FleetReport {
         let took = DurationText.format(outcome.duration)
         switch outcome.result {
         case .failure(let error):
-            return "\(name)  \(outcome.status.uppercased())  \(took)  \(error.message)"
+            return "\(name)  \(outcome.status.uppercased())  \(took)  \(VisibleText.escape(error.message, layout: .singleLine))"
         case .success(let result):
             var line = "\(name)  \(outcome.status.uppercased())  "
             if let signal = result.exitSignal { line += "killed by SIG\(signal)" } else { line += "exit \(result.exitStatus ?? -1)" }
@@ -40,9 +40,11 @@ enum FleetReport {
         }
     }
 
+    /// The output's lines under the host's line, each after `marker`, with every control character a host could
+    /// send made visible (`VisibleText`).
     private static func indented(_ bytes: [UInt8], marker: String, total: Int) -> String {
         guard !bytes.isEmpty else { return "" }
-        var text = String(decoding: bytes, as: UTF8.self)
+        var text = VisibleText.escape(bytes)
         if text.hasSuffix("\n") { text.removeLast() }
         var out = ""
         if total > bytes.count { out += "\n    \(marker) … (\(total - bytes.count) earlier bytes not shown)" }

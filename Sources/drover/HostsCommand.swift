@@ -21,8 +21,9 @@ struct HostsCommand: ParsableCommand {
         let hosts = try selection.hosts()
         for (index, host) in hosts.enumerated() {
             switch output {
-            case .json: print(HostListing.json(host))
-            case .human: print((index > 0 ? "\n" : "") + HostListing.human(host))
+            // Inventory values may come from a generator that let control characters through: made visible.
+            case .json: print(VisibleText.json(HostListing.json(host)))
+            case .human: print((index > 0 ? "\n" : "") + VisibleText.escape(HostListing.human(host)))
             }
         }
         if output == .human { print("\n\(hosts.count) host\(hosts.count == 1 ? "" : "s")") }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DroverJournal
+import DroverModel
 import Foundation
 
 /// `drover log [RUN] [--output human|json|markdown]`: one run's maintenance log (the latest run without RUN).
@@ -42,9 +43,11 @@ struct LogCommand: AsyncParsableCommand {
                     + "(listed under Issues): events \(unreadable.map { String($0.sequence) }.joined(separator: ", "))")
         }
         switch output {
-        case .human: print(log.text(), terminator: "")
-        case .markdown: print(log.markdown(), terminator: "")
-        case .json: print(try log.json(), terminator: "")
+        // The log quotes hosts (a failed step's last line of output): control characters made visible for people,
+        // escaped in JSON; the journal itself keeps the bytes as received.
+        case .human: print(VisibleText.escape(log.text()), terminator: "")
+        case .markdown: print(VisibleText.escape(log.markdown()), terminator: "")
+        case .json: print(VisibleText.json(try log.json()), terminator: "")
         }
     }
 }

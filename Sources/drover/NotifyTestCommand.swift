@@ -22,7 +22,7 @@ struct NotifyTestCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Use this environment's notify settings (default: the top-level ones).", valueName: "env"))
     var env: String?
 
-    @Option(help: "Time allowed for each notice (e.g. 5s).", transform: parseDuration)
+    @Option(help: "Time allowed for each notice (e.g. 5s; at most 10m).", transform: FlagValues.noticeTimeout)
     var timeout: Duration = .seconds(5)
 
     func run() async throws {
@@ -56,7 +56,7 @@ struct NotifyTestCommand: AsyncParsableCommand {
             print(settings.targets[index].shown)
             for outcome in outcomes {
                 let padded = outcome.event.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0)
-                print("  \(padded)" + (outcome.delivered ? "delivered" : "NOT DELIVERED: \(outcome.error ?? "")"))
+                print("  \(padded)" + (outcome.delivered ? "delivered" : "NOT DELIVERED: \(VisibleText.escape(outcome.error ?? "", layout: .singleLine))"))
                 if !outcome.delivered { failures += 1 }
             }
         }

@@ -9,7 +9,7 @@ struct ReportCommand: AsyncParsableCommand {
         commandName: "report",
         abstract: "Success rate, rollback rate, emergencies, duration variance against estimates and overruns.")
 
-    @Option(help: "How far back (a duration: 90d, 12h).", transform: parseDuration)
+    @Option(help: "How far back (a duration: 90d, 12h).", transform: FlagValues.lookBack)
     var since: Duration = .seconds(90 * 86_400)
 
     @Option(name: .customLong("env"), help: "Only runs in this environment.")

@@ -28,10 +28,10 @@ struct ResumeCommand: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: "The inventory (default: the one the run used).")
     var inventory: String?
 
-    @Option(help: "Upper bound on hosts worked on at once (default: the run's).")
+    @Option(help: "Upper bound on hosts worked on at once (default: the run's).", transform: FlagValues.forks)
     var forks: Int?
 
-    @Option(help: "Time allowed for TCP connect, SSH handshake and login (e.g. 10s).", transform: parseDuration)
+    @Option(help: "Time allowed for TCP connect, SSH handshake and login (e.g. 10s).", transform: FlagValues.connectTimeout)
     var connectTimeout: Duration = .seconds(10)
 
     @Option(help: "human or json (one object per event per line).")
@@ -58,7 +58,7 @@ struct ResumeCommand: AsyncParsableCommand {
         let deadHolder = try await refuseIfLive(record, journal: journal)
 
         // The same playbook, byte for byte, or the recorded steps would not mean what they meant.
-        let bytes = try? Data(contentsOf: URL(fileURLWithPath: record.playbookPath))
+        let bytes = (try? PlaybookLoader.contents(path: record.playbookPath)).map { Data($0) }
         guard let bytes else {
             Terminal.error("drover: cannot read the run's playbook \(record.playbookPath)")
             throw ExitCode(64)

@@ -57,7 +57,7 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "When the policy refuses the run for its time, wait for the next opening instead of exiting 4.")
     var waitForWindow = false
 
-    @Option(help: "With --wait-for-window: the longest wait (e.g. 12h); a later opening exits 4.", transform: parseDuration)
+    @Option(help: "With --wait-for-window: the longest wait (e.g. 12h); a later opening exits 4.", transform: FlagValues.maximumWait)
     var maxWait: Duration = .seconds(12 * 3600)
 
     /// For tests: judge the policy as if the run started at this instant; the clock then runs on in real time.
@@ -95,7 +95,7 @@ struct RunCommand: AsyncParsableCommand {
         // refused run is recorded like any other.
         let journal = try journalOptions.open()
         let playbookPath = URL(fileURLWithPath: playbook).standardizedFileURL.path
-        let playbookBytes = (try? Data(contentsOf: URL(fileURLWithPath: playbookPath))) ?? Data()
+        let playbookBytes = (try? PlaybookLoader.contents(path: playbookPath)).map { Data($0) } ?? Data()
         let record = RunRecord(
             id: runID, playbook: loaded.name, playbookPath: playbookPath,
             playbookHash: EventChain.sha256(playbookBytes),

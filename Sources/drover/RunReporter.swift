@@ -27,7 +27,7 @@ final class RunReporter: @unchecked Sendable {
     func handle(_ event: RunEvent) {
         lock.withLock {
             switch format {
-            case .json: write(RunEventJSON.line(event, at: Date()))
+            case .json: write(VisibleText.json(RunEventJSON.line(event, at: Date())))
             case .human:
                 if let text = human(event) { write(text) }
                 if live != nil {
@@ -55,11 +55,12 @@ final class RunReporter: @unchecked Sendable {
 
     /// Redraws the status line in place (call with the lock held).
     private func drawLive() {
-        guard let line = live?.line(elapsed: Date().timeIntervalSince(start)) else {
+        guard let raw = live?.line(elapsed: Date().timeIntervalSince(start)) else {
             clearLive()
             return
         }
         let width = max(20, Terminal.columns - 1)
+        let line = VisibleText.escape(raw, layout: .singleLine)
         let shown = line.count > width ? String(line.prefix(width - 1)) + "…" : line
         try? FileHandle.standardOutput.write(contentsOf: Data(("\r\u{1B}[K" + shown).utf8))
         liveShown = true
@@ -108,11 +109,11 @@ final class RunReporter: @unchecked Sendable {
             let who = ref.delegatedTo.map { "\(ref.host) via \($0)" } ?? ref.host
             switch outcome.status {
             case .failed:
-                return "   \(who)  FAILED  \(ref.name): \(outcome.reason ?? "failed")"
+                return "   \(who)  FAILED  \(ref.name): \(Self.oneLine(outcome.reason ?? "failed"))"
             case .ignored:
-                return "   \(who)  failed (ignored)  \(ref.name): \(outcome.reason ?? "")"
+                return "   \(who)  failed (ignored)  \(ref.name): \(Self.oneLine(outcome.reason ?? ""))"
             case .skipped where outcome.reason?.hasPrefix("check mode") == true:
-                return "   \(who)  \(outcome.reason!)"
+                return "   \(who)  \(Self.oneLine(outcome.reason!))"
             case .ok where ref.phase == .beforeBatch || ref.phase == .afterBatch:
                 return "   \(who)  ok  \(ref.phase.rawValue): \(ref.name)"
             default:
@@ -143,7 +144,7 @@ final class RunReporter: @unchecked Sendable {
         case .rollbackStarted(let stage, let hosts, _):
             return "<< rolling back \(hosts.count) host\(hosts.count == 1 ? "" : "s") of '\(stageNames[stage] ?? "")': \(Self.list(hosts))"
         case .rollbackFinished(_, let host, let succeeded, let reason):
-            return succeeded ? "   \(host)  rolled back" : "   \(host)  ROLLBACK FAILED  \(reason ?? "")"
+            return succeeded ? "   \(host)  rolled back" : "   \(host)  ROLLBACK FAILED  \(Self.oneLine(reason ?? ""))"
         case .stageFinished:
             return nil
         case .runFinished(let status, let reason, _) where status == .refused:
@@ -158,7 +159,7 @@ final class RunReporter: @unchecked Sendable {
         case .notification(let notice, let target, let delivered, let error):
             // Only trouble is worth a line: a delivered notice is the normal case.
             if delivered { return nil }
-            return "   notice '\(notice.rawValue)' to \(target) not delivered: \(error ?? "unknown error")"
+            return "   notice '\(notice.rawValue)' to \(target) not delivered: \(Self.oneLine(error ?? "unknown error"))"
         }
     }
 
@@ -189,7 +190,7 @@ final class RunReporter: @unchecked Sendable {
         for host in summary.hosts {
             lines.append(
                 pad(host.name, width) + "  " + pad(host.state.rawValue, 15) + "  " + pad(String(host.steps), 5) + "  "
-                    + pad(DurationText.format(host.duration), 9) + "  " + (host.reason ?? ""))
+                    + pad(DurationText.format(host.duration), 9) + "  " + Self.oneLine(host.reason ?? ""))
         }
         if let emergency = lock.withLock({ emergency }) {
             lines.append("")
@@ -219,10 +220,18 @@ final class RunReporter: @unchecked Sendable {
     }
 
     /// Unbuffered, so a pipe or CI log sees each line as it happens. A closed pipe (`| head`) is not a reason to
-    /// stop the run: the lines are dropped and the rollout carries on.
+    /// stop the run: the lines are dropped and the rollout carries on. Every line goes through `VisibleText`, so no
+    /// byte a host sent (in a reason, a step name rendered from host facts) reaches the terminal as a control
+    /// character; JSON lines were already escaped by `VisibleText.json`, and pass unchanged.
     private func write(_ text: String) {
         clearLive()
-        try? FileHandle.standardOutput.write(contentsOf: Data((text + "\n").utf8))
+        try? FileHandle.standardOutput.write(contentsOf: Data((VisibleText.escape(text) + "\n").utf8))
+    }
+
+    /// Text that may quote a host (a step's last line of stderr) as one line of output: line breaks and control
+    /// characters made visible.
+    static func oneLine(_ text: String) -> String {
+        VisibleText.escape(text, layout: .singleLine)
     }
 
     private func pad(_ text: String, _ width: Int) -> String {

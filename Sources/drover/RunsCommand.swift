@@ -18,7 +18,8 @@ struct RunsCommand: AsyncParsableCommand {
         let runs = try await journalCall { try await journal.runs(since: nil) }
         switch output {
         case .json:
-            for run in runs { print(Self.json(run)) }
+            // A run's reason may quote a host (its last line of output): escaped as every JSON output is.
+            for run in runs { print(VisibleText.json(Self.json(run))) }
         case .human:
             guard !runs.isEmpty else {
                 print("no runs in \(journalOptions.path)")

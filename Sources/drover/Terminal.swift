@@ -1,3 +1,4 @@
+import DroverModel
 import Foundation
 
 /// Talking to the person at the terminal, when there is one.
@@ -27,9 +28,9 @@ enum Terminal {
         return Int(size.ws_col)
     }
 
-    /// Prints to standard error.
+    /// Prints to standard error, with control characters made visible (an error may quote a host).
     static func error(_ message: String) {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
+        FileHandle.standardError.write(Data((VisibleText.escape(message) + "\n").utf8))
     }
 }
 

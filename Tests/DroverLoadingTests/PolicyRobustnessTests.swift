@@ -9,6 +9,7 @@ import Testing
     static let example: [UInt8] = Array(((try? Fixtures.text("spec-policy.yml")) ?? "").utf8)
 
     /// One input: a policy whose invariants hold, or errors that point inside the input.
+    @discardableResult
     static func check(_ bytes: [UInt8]) -> Bool {
         let lineCount = bytes.filter { $0 == 0x0A || $0 == 0x0D }.count + 1
         do {
@@ -18,6 +19,13 @@ import Testing
                 #expect(environment.windows.map { !$0.isEmpty } ?? true)
                 for window in environment.windows ?? [] {
                     #expect(window.start != window.end && !window.start.isEndOfDay)
+                }
+                for target in environment.notify?.targets ?? [] {
+                    #expect(!target.events.isEmpty)
+                    if case .command(let text, let names) = target.delivery {
+                        #expect(text.contains { !$0.isWhitespace })
+                        #expect(names.allSatisfy { !$0.isEmpty && !$0.contains(" ") })
+                    }
                 }
                 for blackout in environment.blackouts {
                     if case .monthEnd(let days) = blackout.kind { #expect((1...27).contains(days)) }
@@ -34,6 +42,64 @@ import Testing
                 if let line = error.line { #expect((1...lineCount).contains(line)) }
             }
             return false
+        }
+    }
+
+    /// A policy whose every notify feature is used: targets of both kinds with headers and environment lists,
+    /// inline and file templates, a template directory (missing, so file templates fail cleanly).
+    static let notifyExample = Array(
+        """
+        timezone: Europe/Berlin
+        environments:
+          production:
+            windows:
+              - { name: Primary, days: [sun], start: "02:00", end: "06:00" }
+            notify:
+              progress_every: 15m
+              template_directory: notices
+              targets:
+                - { command: "/usr/local/bin/page --team 'on call'", environment: [PAGER_TOKEN, SITE], events: [failed, rolled_back] }
+                - webhook: "https://hooks.example/T000/B000"
+                  headers: { Authorization: HOOK_TOKEN, X-Site: SITE }
+                  events: [started, completed, delayed]
+              templates:
+                started: "Starting {{change_id}} in {{window}}"
+                failed: { file: failed.mustache }
+          staging: {}
+        notify:
+          targets: [{ command: /bin/true }]
+          templates: { completed: "{{#any_failed}}issues{{/any_failed}}{{^any_failed}}clean{{/any_failed}}" }
+
+        """.utf8)
+
+    @Test func theNotifyExampleFailsOnlyOnItsMissingTemplateDirectory() throws {
+        do {
+            _ = try PolicyLoader().load(contents: Self.notifyExample, path: "fuzz.yml")
+            Issue.record("loaded")
+        } catch {
+            #expect(error.errors.count == 1)
+            #expect(error.errors.first?.message.contains("the template directory 'notices' cannot be read") == true)
+        }
+        let inline = String(decoding: Self.notifyExample, as: UTF8.self)
+            .replacingOccurrences(of: "{ file: failed.mustache }", with: "\"{{outcome}}\"")
+        #expect(Self.check(Array(inline.utf8)))
+    }
+
+    @Test func notifyTruncationsAndByteFlipsLoadOrFailCleanly() {
+        for length in stride(from: 0, to: Self.notifyExample.count, by: 3) {
+            Self.check(Array(Self.notifyExample[..<length]))
+        }
+        var random = RobustnessTests.Generator(state: 17)
+        let alphabet = Array("{}[]:,-'\"#&*!|>%@`\n \t0123456789.azAZ_/$".utf8) + [0x00, 0x1B, 0xC3, 0xFF]
+        for _ in 0..<400 {
+            var bytes = Self.notifyExample
+            for _ in 0..<Int.random(in: 1...4, using: &random) {
+                let position = Int.random(in: 0..<bytes.count, using: &random)
+                bytes[position] =
+                    Bool.random(using: &random)
+                    ? alphabet.randomElement(using: &random)! : UInt8.random(in: 0...255, using: &random)
+            }
+            Self.check(bytes)
         }
     }
 
