@@ -16,6 +16,8 @@ let package = Package(
         // Running local programs (notify commands): swift-subprocess, and swift-system for its FilePath.
         .package(url: "https://github.com/swiftlang/swift-subprocess", exact: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system", exact: "1.8.1"),
+        // Diagnostics (`--verbose`): the libraries take a Logger, the executable decides where it goes.
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
     ],
     targets: [
         .systemLibrary(
@@ -51,13 +53,22 @@ let package = Package(
             exclude: ["README.md"]
         ),
         .target(
+            name: "DroverRuntime",
+            dependencies: [
+                "DroverModel", "DroverLoading", "DroverEngine", "DroverJournal", "DroverNotify",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["README.md"]
+        ),
+        .target(
             name: "DroverTestSupport", dependencies: ["DroverModel", "DroverEngine", "DroverJournal"],
             exclude: ["README.md"]),
         .executableTarget(
             name: "drover",
             dependencies: [
                 "DroverModel", "DroverLoading", "DroverEngine", "DroverSSH", "DroverNotify", "DroverJournal",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "DroverRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

@@ -10,6 +10,18 @@ public final class StopSignal: Sendable {
     private struct Waiters {
         var next = 0
         var waiting: [Int: CheckedContinuation<Void, Never>] = [:]
+        var observers: [Int: @Sendable (Level) -> Void] = [:]
+    }
+
+    /// A registration made by `observe`; `cancel()` ends it.
+    public struct Observation: Sendable {
+        fileprivate let id: Int
+        fileprivate let signal: StopSignal
+
+        /// No more calls after this returns.
+        public func cancel() {
+            _ = signal.waiters.withLock { $0.observers.removeValue(forKey: id) }
+        }
     }
 
     private let level = Atomic<Int>(0)
@@ -25,8 +37,10 @@ public final class StopSignal: Sendable {
             let (exchanged, original) = level.compareExchange(
                 expected: current, desired: current + 1, ordering: .sequentiallyConsistent)
             if exchanged {
+                let raised = Level(rawValue: current + 1)!
                 if current == Level.none.rawValue { wakeWaiters() }
-                return Level(rawValue: current + 1)!
+                for observer in waiters.withLock({ Array($0.observers.values) }) { observer(raised) }
+                return raised
             }
             current = original
         }
@@ -55,6 +69,18 @@ public final class StopSignal: Sendable {
         } onCancel: {
             waiters.withLock { $0.waiting.removeValue(forKey: id) }?.resume()
         }
+    }
+
+    /// Calls `body` with each level the signal is raised to from now on (on the raising thread, once per level), until
+    /// the observation is cancelled: what the run does about a stop (a journal note, a line, aborting steps) hangs
+    /// here, while whoever hears the operator (a signal handler) only calls `escalate`.
+    public func observe(_ body: @escaping @Sendable (Level) -> Void) -> Observation {
+        let id = waiters.withLock { state in
+            defer { state.next += 1 }
+            state.observers[state.next] = body
+            return state.next
+        }
+        return Observation(id: id, signal: self)
     }
 
     private func wakeWaiters() {

@@ -113,6 +113,14 @@ public struct NoticePlanner: Sendable {
         }
     }
 
+    /// The run goes on after `drover resume`: the facts of `run` without a second `started` notice (stakeholders
+    /// had it when the run first started); progress, delays and the closing notice follow as for any run.
+    public mutating func resumed(_ run: RunStarted, elapsed: Duration) -> [Notice] {
+        var notices = handle(.runStarted(run), elapsed: elapsed)
+        notices.removeAll { $0.event == .started }
+        return notices
+    }
+
     /// The run was refused before it started (by the policy): the closing `refused` notice.
     public mutating func refused(reason: String, elapsed: Duration = .zero) -> [Notice] {
         handle(.runFinished(status: .refused, reason: reason, duration: elapsed), elapsed: elapsed)

@@ -76,6 +76,16 @@ public final class Notifier<C: Clock<Duration>>: @unchecked Sendable {
         dispatch(notices)
     }
 
+    /// The run is resumed (`drover resume`): takes its facts without sending `started` again.
+    public func resumed(_ run: RunStarted) {
+        let notices = lock.withLock {
+            let notices = planner.resumed(run, elapsed: elapsed())
+            startTickerIfNeeded()
+            return notices
+        }
+        dispatch(notices)
+    }
+
     /// The policy refused the run before it started: sends `refused`.
     public func refused(reason: String) {
         dispatch(lock.withLock { planner.refused(reason: reason, elapsed: elapsed()) })

@@ -33,6 +33,14 @@ enum FlagValues {
         try duration(text, atMost: .seconds(600), "10m")
     }
 
+    /// `--lease-time`: at least 15s (a lease is renewed every third of it, and a renewal must fit between two journal
+    /// round trips with room to spare), at most 1h (a controller that dies blocks its hosts that long).
+    static func leaseTime(_ text: String) throws -> Duration {
+        let value = try duration(text, atMost: .seconds(3600), "1h")
+        guard value >= .seconds(15) else { throw ValidationError("must be at least 15s, found '\(text)'") }
+        return value
+    }
+
     /// `--forks`: a whole number from 1 to `maximumForks`.
     static func forks(_ text: String) throws -> Int {
         guard let value = Int(text) else { throw ValidationError("'\(text)' is not a whole number") }

@@ -29,6 +29,16 @@ struct FleetOptions: ParsableArguments {
             options: SSHOptions(
                 connectTimeout: connectTimeout, passphraseProvider: Terminal.askPassphrase, commands: commands))
     }
+
+    /// The transport factory of `run` and `resume`: a playbook runs many commands per host, so one shared shell per
+    /// session runs them.
+    static func runTransport(connectTimeout: Duration) -> @Sendable () -> any HostTransport {
+        {
+            SSHTransport(
+                options: SSHOptions(
+                    connectTimeout: connectTimeout, passphraseProvider: Terminal.askPassphrase, commands: .sharedShell))
+        }
+    }
 }
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {

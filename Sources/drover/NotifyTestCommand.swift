@@ -33,7 +33,13 @@ struct NotifyTestCommand: AsyncParsableCommand {
             Terminal.error("\(policy): no notify targets\(env.map { " for environment '\($0)'" } ?? "")")
             throw ExitCode(64)
         }
-        let templates = try RunNotifications.templates(settings)
+        let templates: NoticeTemplates
+        do {
+            templates = try NoticeTemplates(overrides: settings.templates)
+        } catch {
+            Terminal.error("notify: \(error)")
+            throw ExitCode(64)
+        }
         let delivery = DeliveryPolicy(timeout: timeout, attempts: 1)
         let results = await withTaskGroup(of: (Int, [DeliveryOutcome]).self) { group in
             for (index, target) in settings.targets.enumerated() {

@@ -166,7 +166,7 @@ final class RunReporter: @unchecked Sendable {
     /// A line of context for people (nothing in JSON output).
     func note(_ text: String) {
         guard format == .human else { return }
-        lock.withLock { write("policy: \(text)") }
+        lock.withLock { write(VisibleText.escape(text)) }
     }
 
     /// `--output json`: acknowledges a stop request on the event stream (`{"event":"stop_requested","level":…}`),

@@ -1,0 +1,81 @@
+import DroverEngine
+import DroverJournal
+import DroverModel
+import Foundation
+import Logging
+
+/// What a prepared run (fresh or resumed) hands to the one path both take.
+struct Execution: Sendable {
+    var runID: String
+    var playbook: Playbook
+    var inventory: Inventory
+    var targets: [DroverModel.Host]
+    var check: Bool
+    var forks: Int
+    /// Where the playbook lives: `upload` and `script` paths are relative to it.
+    var baseDirectory: String
+    /// The policy's verdict for the run (its window's end, overrun rules).
+    var gate: PolicyGate.Outcome
+    /// The expected length of the first batch, for window fit before any batch was measured.
+    var firstBatchEstimate: Duration?
+    /// What an interrupted run already did (resume).
+    var resume: ResumeState?
+    var fence: LeaseFence
+    var notices: (any RunNotices)?
+}
+
+extension RunCoordinator {
+    /// The one path of run and resume once the run holds its machines: the engine with every event written ahead,
+    /// the leases kept alive (a lost one said in a line, an event and the journal), stops answered, and everything
+    /// the run started ended before it returns (leases released, notices sent or given up, the journal flushed,
+    /// every session closed), so nothing of it still works when the command exits.
+    func execute(
+        _ execution: Execution, sink: RunSink, responder: StopResponder, stop: StopSignal, logger: Logger
+    ) async -> RunOutcome {
+        let services = self.services
+        let clock = services.clock
+        let console = services.console
+        console.expect(stepsPerStage: execution.playbook.stages.map(\.steps.count))
+        let rules = execution.gate.environmentPolicy
+        var configuration = RolloutEngine.Configuration(
+            runID: execution.runID, forks: execution.forks, checkOnly: execution.check,
+            baseDirectory: execution.baseDirectory,
+            gates: .standard(
+                overrunFactor: rules?.overrunFactor ?? EnvironmentPolicy.defaultOverrunFactor,
+                onOverrun: rules?.onOverrun ?? .haltAndRollback,
+                window: execution.gate.batchGate(now: { clock.date }, firstBatchEstimate: execution.firstBatchEstimate)),
+            resume: execution.resume)
+        configuration.announcesStart = false
+        let keeper = LeaseKeeper(journal: services.journal, fence: execution.fence, ttl: services.leaseTime) { losses in
+            // No step_started is written on those machines from now on; the engine says so for a host when it
+            // reaches its next step there, and this says so now.
+            sink.recorder.leasesLost(losses)
+            for loss in losses {
+                logger.warning("lease lost", metadata: ["machine": "\(loss.machine)", "reason": "\(loss.reason)"])
+                for host in loss.names {
+                    _ = await sink.record(.leaseLost(stage: sink.stage, host: host, reason: loss.reason))
+                }
+            }
+        }
+        let engine = RolloutEngine(
+            playbook: execution.playbook, inventory: execution.inventory, targets: execution.targets,
+            configuration: configuration, transport: services.transport(), stop: stop,
+            events: { await sink.record($0) }, sleep: { try await clock.sleep(for: $0) }, now: { clock.now })
+        let task = Task { await engine.run() }
+        responder.attach(task)
+        let summary = await task.value
+        logger.info("run ended", metadata: ["status": "\(summary.status.rawValue)"])
+        await keeper.stop()
+        do {
+            try await services.journal.releaseLeases(execution.fence.holder)
+        } catch {
+            console.say(
+                .error(
+                    "could not release the run's leases (\(error)); they lapse within "
+                        + "\(DurationText.format(services.leaseTime)), or: drover unlock"))
+        }
+        await execution.notices?.finish()
+        await sink.recorder.flush()
+        return RunOutcome(runID: execution.runID, status: summary.status, reason: summary.reason, summary: summary)
+    }
+}

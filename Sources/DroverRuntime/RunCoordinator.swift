@@ -1,0 +1,107 @@
+import DroverEngine
+public import DroverJournal
+public import DroverModel
+public import Foundation
+public import Logging
+
+/// A run from its start to its end, for `drover run`, `drover resume` and what comes later (`schedule`, `decide`,
+/// `extend`): the journal record, the policy and the wait for a window, the leases, the engine with every event
+/// written ahead, stops, lost leases, notes and notices. Given its services (a journal, a transport factory, a
+/// notice factory, a clock, a console), it does what the executable only asks for: the executable parses
+/// arguments and wires these parts, nothing more.
+///
+/// Run and resume prepare differently (a new record and the policy; the recorded inputs checked and the run's
+/// leases taken over from a dead controller) and then go through one path (`execute`).
+public struct RunCoordinator: Sendable {
+    /// What the coordinator works with.
+    public struct Services: Sendable {
+        public var journal: any Journal
+        /// A transport for one run's sessions (the SSH layer; tests pass a scripted one).
+        public var transport: @Sendable () -> any HostTransport
+        public var notices: NoticeFactory
+        public var clock: any RunClock
+        public var console: any RunConsole
+        public var identity: ControllerIdentity
+        /// Whether a process with that id exists on this machine (a lease's holder that is gone).
+        public var processExists: @Sendable (Int32) -> Bool
+        public var loader: RunLoader
+        /// How long a lease lasts without renewal (renewed every third of it while the run lives).
+        public var leaseTime: Duration
+        /// Diagnostics (lease renewals, gate verdicts, the run's phases); nothing the operator must read.
+        public var logger: Logger
+
+        public init(
+            journal: any Journal, transport: @escaping @Sendable () -> any HostTransport,
+            notices: @escaping NoticeFactory = RunCoordinator.standardNotices, clock: any RunClock = SystemRunClock(),
+            console: any RunConsole, identity: ControllerIdentity,
+            processExists: @escaping @Sendable (Int32) -> Bool = { kill($0, 0) == 0 || errno == EPERM },
+            loader: RunLoader = RunLoader(), leaseTime: Duration = LeaseKeeper.defaultTTL,
+            logger: Logger = Logger(label: "drover.runtime")
+        ) {
+            self.journal = journal
+            self.transport = transport
+            self.notices = notices
+            self.clock = clock
+            self.console = console
+            self.identity = identity
+            self.processExists = processExists
+            self.loader = loader
+            self.leaseTime = leaseTime
+            self.logger = logger
+        }
+    }
+
+    public var services: Services
+
+    public init(_ services: Services) {
+        self.services = services
+    }
+
+    /// `20261123-021500-7f3a`: sortable, readable, unique enough for one controller.
+    public static func newRunID(now: Date = Date()) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        let suffix = String(UInt16.random(in: 0...UInt16.max), radix: 16)
+        return formatter.string(from: now) + "-" + String(repeating: "0", count: 4 - suffix.count) + suffix
+    }
+
+    /// This controller as the holder of `run`'s leases.
+    func holder(_ run: String) -> LeaseHolder {
+        LeaseHolder(
+            run: run, operator: services.identity.operator, controller: services.identity.machine,
+            pid: services.identity.pid)
+    }
+
+    /// The run's holder and its targets' machines, for leasing and for the journal's fencing check.
+    func fence(_ run: String, targets: [DroverModel.Host]) -> LeaseFence {
+        LeaseFence(
+            holder: holder(run),
+            machines: Dictionary(targets.map { ($0.name, $0.connection.machineKey) }, uniquingKeysWith: { a, _ in a }))
+    }
+
+    /// Whether `lease`'s holder still works, judged at the journal's time `now`.
+    func liveness(_ lease: Lease, now: Date) -> HolderLiveness {
+        HolderLiveness.judge(
+            lease, now: now, thisMachine: services.identity.machine, processExists: services.processExists)
+    }
+
+    /// A recorder for `run`, fenced on its leases; a failed write is said once (the engine itself stops starting
+    /// work when an announcement cannot be written).
+    func recorder(_ run: String, fence: LeaseFence) -> RunRecorder {
+        let console = services.console
+        return RunRecorder(journal: services.journal, run: run, fence: fence) { error in
+            console.say(.error("the journal failed (\(error)); stopping: nothing new starts"))
+        }
+    }
+
+    /// Runs a journal call, turning its failure into a `RuntimeError` (1; 64 for a run the journal does not have).
+    func journal<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as JournalError {
+            throw RuntimeError(exitCode: error.code == .unknownRun ? 64 : 1, "\(error)")
+        }
+    }
+}

@@ -1,0 +1,67 @@
+public import DroverModel
+public import DroverNotify
+public import Foundation
+
+/// Stakeholder notices for one run, fed the run's events (the runtime's view of `Notifier`, so tests can record
+/// what a run would tell whom).
+public protocol RunNotices: Sendable {
+    /// Takes one recorded event of the run, in order; never blocks on sending.
+    func handle(_ event: RunEvent)
+    /// The run is resumed: its facts, without a second `started` notice.
+    func resumed(_ run: RunStarted)
+    /// The policy refused the run before it started.
+    func refused(reason: String)
+    /// Waits (bounded) for the notices still queued.
+    func finish() async
+}
+
+extension Notifier: RunNotices {}
+
+/// What a run's notices need to know before it starts.
+public struct NoticeRequest: Sendable {
+    /// The targets, cadence and templates in force.
+    public var settings: NotifySettings
+    /// The zone times are shown in.
+    public var zone: TimeZone
+    public var runID: String
+    public var playbook: Playbook
+    public var environment: String?
+    public var hostCount: Int
+    /// The window the run is inside, when one closes.
+    public var window: NoticeWindow?
+    /// Where deliveries are reported (`RunEvent.notification`), from code that cannot wait.
+    public var report: @Sendable (RunEvent) -> Void
+}
+
+/// Makes a run's notices; nil when nothing is to be sent.
+/// - Throws: `RuntimeError` (64) for a template that does not compile.
+public typealias NoticeFactory = @Sendable (NoticeRequest) throws -> (any RunNotices)?
+
+extension RunCoordinator {
+    /// The notify settings in force: the playbook's own, else the policy's for the environment, else its top level.
+    public static func noticeSettings(policy: Policy?, environment: String?, playbook: Playbook) -> NotifySettings? {
+        if let own = playbook.notify { return own }
+        guard let policy else { return nil }
+        return environment.map { policy.notify(for: $0) } ?? policy.notify
+    }
+
+    /// Real notices: a `Notifier` sending to the targets of the settings.
+    public static let standardNotices: NoticeFactory = { request in
+        guard !request.settings.targets.isEmpty else { return nil }
+        let templates: NoticeTemplates
+        do {
+            templates = try NoticeTemplates(overrides: request.settings.templates)
+        } catch {
+            throw RuntimeError.invalidInput("notify: \(error)")
+        }
+        let impact: String?
+        if case .string(let text)? = request.playbook.vars["impact"] { impact = text } else { impact = nil }
+        var facts = RunFacts(
+            runID: request.runID, playbook: request.playbook.name, environment: request.environment,
+            change: request.playbook.change, hostCount: request.hostCount,
+            stageNames: request.playbook.stages.map(\.name.source), impact: impact, timeZone: request.zone,
+            startedAt: Date())
+        facts.window = request.window
+        return Notifier(settings: request.settings, facts: facts, templates: templates, report: request.report)
+    }
+}

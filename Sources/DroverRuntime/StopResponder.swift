@@ -1,0 +1,58 @@
+import DroverEngine
+import DroverJournal
+import DroverModel
+import Synchronization
+
+/// What a run does when the operator asks it to stop (Ctrl-C, SIGTERM, SIGHUP: whoever hears it only raises the
+/// `StopSignal`): the first request is noted in the journal, in order with the run's events (a resume must know that
+/// failures from then on may come from the stop) and acknowledged on the console; the second also aborts the
+/// in-flight steps (cancels the engine's task, which ends them on the hosts too).
+///
+/// It observes the signal for the whole command, so a stop while the run loads, waits for its window or leases its
+/// hosts counts too; what exists by then (the journal record, the engine) is attached as the run gets there.
+final class StopResponder: Sendable {
+    private struct State {
+        var sink: RunSink?
+        var engine: Task<RunSummary, Never>?
+    }
+
+    private let state = Mutex(State())
+    private let observation = Mutex<StopSignal.Observation?>(nil)
+    private let stop: StopSignal
+
+    init(stop: StopSignal, console: any RunConsole, operator name: String) {
+        self.stop = stop
+        let observation = stop.observe { [weak self] level in
+            console.say(.stopRequested(level))
+            guard let self else { return }
+            let (sink, engine) = self.state.withLock { ($0.sink, $0.engine) }
+            sink?.note(Self.note(level, by: name))
+            if level == .abort { engine?.cancel() }
+        }
+        self.observation.withLock { $0 = observation }
+    }
+
+    /// The run's journal record exists: stops from now on are noted in it (and one already asked for is, now).
+    func attach(_ sink: RunSink, operator name: String) {
+        state.withLock { $0.sink = sink }
+        if stop.isStopping { sink.note(Self.note(stop.current, by: name)) }
+    }
+
+    /// The engine runs in `task`: a second request cancels it (at once, if it already came).
+    func attach(_ task: Task<RunSummary, Never>) {
+        state.withLock { $0.engine = task }
+        if stop.current == .abort { task.cancel() }
+    }
+
+    /// No more reactions (the run is over).
+    func finish() {
+        observation.withLock { $0?.cancel() }
+    }
+
+    private static func note(_ level: StopSignal.Level, by name: String) -> JournalNote {
+        JournalNote(
+            kind: .stopRequested,
+            text: level == .abort ? "the operator asked to abort in-flight steps" : "the operator asked the run to stop",
+            by: name)
+    }
+}
