@@ -67,11 +67,11 @@ public struct FanOut: Sendable {
                         do {
                             result = .success(try await connection.run(command, timeout: timeout))
                         } catch {
-                            result = .failure(Self.hostError(error))
+                            result = .failure(HostError(error))
                         }
                         await connection.close()
                     } catch {
-                        result = .failure(Self.hostError(error))
+                        result = .failure(HostError(error))
                     }
                     return (index, HostOutcome(host: host, result: result, duration: start.duration(to: clock.now)))
                 }
@@ -84,11 +84,5 @@ public struct FanOut: Sendable {
             }
         }
         return outcomes.map { $0! }
-    }
-
-    static func hostError(_ error: any Error) -> HostError {
-        if let error = error as? HostError { return error }
-        if error is CancellationError { return HostError(.connectionLost, "cancelled") }
-        return HostError(.connectionLost, "\(error)")
     }
 }

@@ -36,9 +36,11 @@ import Testing
     @Test func withoutTheMarkerAllButAPossibleStartIsOutput() {
         var scanner = MarkerScanner(marker: Self.marker)
         let output = scanner.feed(Array("abc\nEN".utf8))
-        #expect(String(decoding: output, as: UTF8.self) == "ab")
+        #expect(String(decoding: output, as: UTF8.self) == "abc", "only what may begin the marker is held back")
         #expect(!scanner.found)
-        #expect(scanner.held.count == Self.marker.count - 1)
+        #expect(scanner.held == Array("\nEN".utf8))
+        #expect(scanner.feed(Array("X line\n".utf8)) == Array("\nENX line".utf8))
+        #expect(scanner.held == Array("\n".utf8))
     }
 
     @Test func theMarkerAtTheVeryStartMeansNoOutput() {
@@ -51,5 +53,13 @@ import Testing
         _ = scanner.feed(Array("x\nEND 1".utf8))
         #expect(scanner.feed(Array("2\n".utf8)).isEmpty)
         #expect(String(decoding: scanner.held, as: UTF8.self) == "12\n")
+    }
+
+    @Test func whatFollowsTheMarkerIsKeptOnlyUpToTheStatusLine() {
+        var scanner = MarkerScanner(marker: Self.marker)
+        #expect(scanner.feed(Array("out\nEND 0\n".utf8)) == Array("out".utf8))
+        for _ in 0..<1000 { #expect(scanner.feed([UInt8](repeating: 120, count: 4096)).isEmpty) }
+        #expect(scanner.held.count == MarkerScanner.keptAfter)
+        #expect(scanner.held.starts(with: Array("0\n".utf8)))
     }
 }
