@@ -148,17 +148,28 @@ final class ShellOperation: ContinuationOperation<CommandResult>, ReactorOperati
             }
             return count
         }
-        deliver(stream == 0 ? stdoutMarker.feed(chunk) : stderrMarker.feed(chunk), stream: stream)
+        // The common case, without a copy: slices of the read buffer go to the tail (and the caller).
+        let start = chunk.startIndex
+        core.scratch.withUnsafeBufferPointer { buffer in
+            let bytes = UnsafeBufferPointer(rebasing: buffer[start..<count])
+            if stream == 0 {
+                stdoutMarker.feed(bytes) { deliver($0, stream: 0) }
+            } else {
+                stderrMarker.feed(bytes) { deliver($0, stream: 1) }
+            }
+        }
         return count
     }
 
     /// Keeps the command's output and passes it on.
-    private func deliver(_ bytes: [UInt8], stream: Int32) {
+    private func deliver(_ bytes: UnsafeBufferPointer<UInt8>, stream: Int32) {
         guard !bytes.isEmpty else { return }
-        bytes.withUnsafeBufferPointer {
-            if stream == 0 { stdout.append($0) } else { stderr.append($0) }
-        }
-        output?(stream == 0 ? .stdout : .stderr, bytes)
+        if stream == 0 { stdout.append(bytes) } else { stderr.append(bytes) }
+        output?(stream == 0 ? .stdout : .stderr, Array(bytes))
+    }
+
+    private func deliver(_ bytes: [UInt8], stream: Int32) {
+        bytes.withUnsafeBufferPointer { deliver($0, stream: stream) }
     }
 
     /// The status the shell printed after the stdout marker, once its line is complete.

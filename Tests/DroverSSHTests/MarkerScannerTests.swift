@@ -62,4 +62,30 @@ import Testing
         #expect(scanner.held.count == MarkerScanner.keptAfter)
         #expect(scanner.held.starts(with: Array("0\n".utf8)))
     }
+
+    /// Output made of newlines, pieces of the marker and other bytes, cut into chunks of random sizes: what comes
+    /// out is exactly what came before the marker, and what follows it is kept.
+    @Test(arguments: 0..<50)
+    func randomOutputCutAnywhereComesOutWhole(seed: UInt64) {
+        var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        let pieces: [[UInt8]] = [[10], [10, 10], Array("\nEN".utf8), Array("\nEND".utf8), Array("x".utf8), [0], [255]]
+        var output: [UInt8] = []
+        for _ in 0..<next(200) { output += pieces[next(pieces.count)] }
+        let whole = output + Self.marker + Array("5\n".utf8)
+        var scanner = MarkerScanner(marker: Self.marker)
+        var passed: [UInt8] = []
+        var index = 0
+        while index < whole.count {
+            let size = 1 + next(9)
+            passed += scanner.feed(whole[index..<min(index + size, whole.count)])
+            index += size
+        }
+        #expect(scanner.found)
+        #expect(passed == output)
+        #expect(scanner.held == Array("5\n".utf8))
+    }
 }
