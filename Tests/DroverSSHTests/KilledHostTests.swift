@@ -43,6 +43,35 @@ extension OverRealSSH {
             await connection.close()
         }
 
+        @Test func aHostKilledMidUploadIsReportedInWords() async throws {
+            defer { _ = try? Testbed.script("up", String(Testbed.size)) }
+            let directory = try temporaryDirectory()
+            let file = directory + "/big"
+            _ = try local("truncate -s 1G \(file)")  // a sparse gigabyte: seconds of upload, no disk
+            let name = "killed-upload-\(UUID().uuidString)"
+            let connection = try await makeTransport().connect(to: Testbed.host(Testbed.killHost))
+            let upload = Task { try await connection.upload(localPath: file, remotePath: "/srv/host/\(name)", mode: 0o644) }
+            // Power off once the upload's temporary file exists on the host (seen from a second session).
+            let observer = try await makeTransport().connect(to: Testbed.host(Testbed.killHost))
+            var seen = false
+            for _ in 0..<200 where !seen {
+                seen = try await observer.run("ls /srv/host/.\(name).drover-* >/dev/null 2>&1", timeout: .seconds(10))
+                    .succeeded
+            }
+            try #require(seen)
+            try Self.powerOff()
+            let error = await #expect(throws: HostError.self) { try await upload.value }
+            #expect(error?.code == .connectionLost)
+            #expect(
+                error?.message == "the connection to \(Self.label) was closed by the host during the upload: "
+                    + "rebooted, or sshd killed?", "\(error?.message ?? "")")
+            #expect(error?.cause?.hasPrefix("LIBSSH2_ERROR_SOCKET_") == true, "\(error?.cause ?? "no cause")")
+            _ = try? Testbed.script("up", String(Testbed.size))
+            let cleanup = try await makeTransport().connect(to: Testbed.host(Testbed.killHost))
+            _ = try await cleanup.run("rm -f /srv/host/.\(name).drover-*", timeout: .seconds(10))
+            await cleanup.close()
+        }
+
         @Test func aStepOnAKilledHostFailsWithTheSentenceAndItsCodeInTheOutcome() async throws {
             defer { _ = try? Testbed.script("up", String(Testbed.size)) }
             var host = Testbed.host(Testbed.killHost)
