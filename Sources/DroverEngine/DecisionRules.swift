@@ -110,14 +110,18 @@ public enum DecisionRules {
     ///   - failedHosts: hosts that failed (rolled back or not).
     ///   - rollbackFailures: hosts whose rollback failed.
     ///   - unrolledChanges: hosts changed by a stage that defines no rollback, when the run halted.
+    ///   - leasesLost: hosts whose lease the run lost. A run that otherwise finished is INTERRUPTED, so that
+    ///     `drover resume` finishes them once their leases are free; a halt, a stop or a failed rollback keeps its
+    ///     own status.
     public static func finalStatus(
         halted: Bool, stopped: Bool = false, interrupted: Bool, failedHosts: Int, rollbackFailures: Int,
-        unrolledChanges: Int
+        unrolledChanges: Int, leasesLost: Int = 0
     ) -> RunStatus {
         if interrupted { return .interrupted }
         if rollbackFailures > 0 { return .failed }
         if halted { return unrolledChanges > 0 ? .failed : .rolledBack }
         if stopped { return .partial }
+        if leasesLost > 0 { return .interrupted }
         return failedHosts > 0 ? .partial : .successful
     }
 

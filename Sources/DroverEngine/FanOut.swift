@@ -51,38 +51,25 @@ public struct FanOut: Sendable {
         onOutcome: @escaping @Sendable (HostOutcome) -> Void = { _ in }
     ) async -> [HostOutcome] {
         let clock = ContinuousClock()
-        var outcomes = [HostOutcome?](repeating: nil, count: hosts.count)
-        await withTaskGroup(of: (Int, HostOutcome).self) { group in
-            var next = 0
-            func startNext() {
-                guard next < hosts.count else { return }
-                let index = next
-                let host = hosts[index]
-                next += 1
-                group.addTask { [transport] in
-                    let start = clock.now
-                    let result: Result<CommandResult, HostError>
-                    do {
-                        let connection = try await transport.connect(to: host)
-                        do {
-                            result = .success(try await connection.run(command, timeout: timeout))
-                        } catch {
-                            result = .failure(HostError(error))
-                        }
-                        await connection.close()
-                    } catch {
-                        result = .failure(HostError(error))
-                    }
-                    return (index, HostOutcome(host: host, result: result, duration: start.duration(to: clock.now)))
+        let transport = self.transport
+        return await BoundedTaskGroup.map(count: hosts.count, limit: forks) { index in
+            let host = hosts[index]
+            let start = clock.now
+            let result: Result<CommandResult, HostError>
+            do {
+                let connection = try await transport.connect(to: host)
+                do {
+                    result = .success(try await connection.run(command, timeout: timeout))
+                } catch {
+                    result = .failure(HostError(error))
                 }
+                await connection.close()
+            } catch {
+                result = .failure(HostError(error))
             }
-            for _ in 0..<min(forks, hosts.count) { startNext() }
-            for await (index, outcome) in group {
-                outcomes[index] = outcome
-                onOutcome(outcome)
-                startNext()
-            }
+            return HostOutcome(host: host, result: result, duration: start.duration(to: clock.now))
+        } onResult: { _, outcome in
+            onOutcome(outcome)
         }
-        return outcomes.map { $0! }
     }
 }

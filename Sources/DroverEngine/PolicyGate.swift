@@ -47,13 +47,9 @@ public enum PolicyGate {
         ///   - firstBatchEstimate: the expected length of the first batch (the change estimate per batch).
         public func batchGate(
             now: @escaping @Sendable () -> Date, firstBatchEstimate: Duration?
-        ) -> (@Sendable (BatchGateInput) -> Decision?)? {
+        ) -> WindowFitGate? {
             guard let closesAt else { return nil }
-            let closing = self.closing
-            return { input in
-                WindowFit.decision(
-                    input, now: now(), closesAt: closesAt, closing: closing, firstBatchEstimate: firstBatchEstimate)
-            }
+            return WindowFitGate(now: now, closesAt: closesAt, closing: closing, firstBatchEstimate: firstBatchEstimate)
         }
     }
 

@@ -27,8 +27,12 @@ public struct HostSummary: Sendable, Hashable {
         case rollbackFailed = "rollback_failed"
         /// Never reached: the run halted or stopped first, or no stage targets it.
         case skipped
-        /// Stopped by the operator part-way through its steps; `resume` continues it.
+        /// Stopped by the operator (or a journal that could not record its next step) part-way through its steps;
+        /// `resume` continues it.
         case interrupted
+        /// The run lost its lease on it: nothing more was started there (another run may hold it now). `resume`
+        /// continues it once the lease is free.
+        case leaseLost = "lease_lost"
     }
 
     public var name: String

@@ -15,7 +15,9 @@ public struct StepRunner: Sendable {
     /// `--check`: steps that change hosts are described, not run.
     public var checkOnly: Bool
     public var sleep: @Sendable (Duration) async throws -> Void
-    public var clock = ContinuousClock()
+    /// The monotonic clock a step's duration is measured with (the engine passes its own, so tests can inject
+    /// a manual one).
+    public var now: @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
     /// Reads a `become` password from where the inventory says it is (tests pass their own).
     public var becomePassword: @Sendable (ConnectionSettings.PasswordSource) -> String? = StepRunner.readPassword
 
@@ -52,9 +54,9 @@ public struct StepRunner: Sendable {
 
     /// Runs `step` for `host` with `context`.
     public func run(_ step: Step, for host: DroverModel.Host, context: TemplateContext) async -> StepOutcome {
-        let start = clock.now
+        let start = now()
         var outcome = await attempt(step, for: host, context: context)
-        outcome.duration = start.duration(to: clock.now)
+        outcome.duration = start.duration(to: now())
         if outcome.status == .failed, step.ignoreErrors { outcome.status = .ignored }
         return outcome
     }

@@ -47,18 +47,31 @@ public struct ChainReport: Sendable, Hashable {
     public var events: Int
     /// The first problem, nil when the chain is intact.
     public var problem: ChainProblem?
+    /// Events this Drover cannot read (written by a newer one), each named in a sentence; the chain may still be
+    /// intact.
+    public var unreadable: [String]
 
-    public init(run: String, events: Int, problem: ChainProblem?) {
+    public init(run: String, events: Int, problem: ChainProblem?, unreadable: [String] = []) {
         self.run = run
         self.events = events
         self.problem = problem
+        self.unreadable = unreadable
     }
 
     public var isIntact: Bool { problem == nil }
 
-    /// Checks `events` (in stored order) against each other and the run's recorded head.
+    /// Checks `events` (in stored order) against each other and the run's recorded head, and names those that do
+    /// not decode.
     public func checking(_ events: [JournalEvent], head: ChainHead) -> ChainReport {
         var report = ChainReport(run: run, events: events.count, problem: nil)
+        report.unreadable = events.compactMap { event in
+            do {
+                _ = try event.entry()
+                return nil
+            } catch {
+                return "\(error)"
+            }
+        }
         var previous = EventChain.genesis
         for (index, event) in events.enumerated() {
             let expected = index + 1

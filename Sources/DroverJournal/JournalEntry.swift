@@ -29,18 +29,44 @@ public enum JournalEntry: Sendable, Hashable {
     }
 
     /// Reads a stored payload back.
-    /// - Throws: `JournalError.corrupt` when it does not decode as its kind says.
-    public static func decode(kind: String, payload: String) throws -> JournalEntry {
+    /// - Parameter sequence: the event's number in its run, to name it when it cannot be read.
+    /// - Throws: `JournalError` `.newerVersion` when this Drover cannot read it: a kind it does not know, or fields
+    ///   it cannot decode (written by a newer Drover; or damaged, which `drover verify` tells apart).
+    public static func decode(kind: String, payload: String, sequence: Int? = nil) throws -> JournalEntry {
         let decoder = JSONDecoder()
+        let event = sequence.map { "event \($0)" } ?? "an event"
         do {
             if JournalNote.Kind(rawValue: kind) != nil {
                 return .note(try decoder.decode(JournalNote.self, from: Data(payload.utf8)))
             }
-            return .event(try decoder.decode(RunEvent.self, from: Data(payload.utf8)))
+            let decoded = try decoder.decode(RunEvent.self, from: Data(payload.utf8))
+            guard decoded.name == kind else {
+                throw JournalError(.corrupt, "\(event) is stored as a '\(kind)' event but holds a '\(decoded.name)' event")
+            }
+            return .event(decoded)
+        } catch let error as JournalError {
+            throw error
         } catch {
-            throw JournalError(.corrupt, "a '\(kind)' event cannot be read back: \(error)")
+            guard knownKinds.contains(kind) else {
+                throw JournalError(
+                    .newerVersion, "\(event) is a '\(kind)' event, written by a newer Drover: upgrade to read this run")
+            }
+            throw JournalError(
+                .newerVersion,
+                "\(event) (a '\(kind)' event) holds fields this Drover cannot read: written by a newer Drover "
+                    + "(upgrade to read this run), or damaged (drover verify checks the chain)")
         }
     }
+
+    /// Every kind this Drover writes: `RunEvent` names and note kinds. A kind outside it that does not decode was
+    /// written by a newer Drover (only the wording of the error depends on this list).
+    public static let knownKinds: Set<String> =
+        Set(JournalNote.Kind.allCases.map(\.rawValue)).union([
+            "policy_checked", "emergency_override", "waiting_for_window", "run_started", "stage_started",
+            "batch_started", "step_started", "step_finished", "host_failed", "batch_finished", "decision",
+            "rollback_started", "rollback_finished", "stage_finished", "run_finished", "lease_lost",
+            "operator_answered", "notification",
+        ])
 }
 
 /// Something that happened to a run outside the engine's event stream.
@@ -107,7 +133,8 @@ public struct JournalEvent: Sendable, Hashable {
     public var time: Date { EventChain.date(timestamp) ?? .distantPast }
 
     /// The entry it holds.
+    /// - Throws: `JournalError` `.newerVersion` naming the event when this Drover cannot read it.
     public func entry() throws -> JournalEntry {
-        try JournalEntry.decode(kind: kind, payload: payload)
+        try JournalEntry.decode(kind: kind, payload: payload, sequence: sequence)
     }
 }

@@ -37,7 +37,7 @@ public struct MaintenanceLog: Sendable, Hashable, Encodable {
     /// Hosts whose rollback failed.
     public var rollbackFailed: [String]
 
-    /// Builds the log from a run and its events (events that do not decode are listed as issues).
+    /// Builds the log from a run and its events (events this Drover cannot read are named under the issues).
     public init(run: RunRecord, events: [JournalEvent]) {
         self.run = run
         self.plannedEnd = run.change.estimate.map { run.startedAt.addingTimeInterval(Self.seconds($0)) }
@@ -63,7 +63,7 @@ public struct MaintenanceLog: Sendable, Hashable, Encodable {
             do {
                 entry = try event.entry()
             } catch {
-                issue("event \(event.sequence) (\(event.kind)) cannot be read: \(error)")
+                issue("\(error)")
                 continue
             }
             switch entry {

@@ -1,101 +1,219 @@
 public import DroverModel
-import Dispatch
 import Synchronization
 
 /// The engine's event sink for one run: `record` returns once the event is durable in the journal, so a
-/// `step_started` is written before the step runs (write-ahead).
+/// `step_started` is written before the step runs (write-ahead), and says whether the step may start.
 ///
 /// Group commit: events recorded while a write is in flight wait for the next one, and it writes them all in one
 /// transaction with one sync to disk. Ten hosts starting a step together cost one sync, not ten in a row, and a
-/// thousand-host batch does not queue behind a thousand. The writes run on a queue of their own: they block on the
-/// disk, which Swift's cooperative threads must not.
+/// thousand-host batch does not queue behind a thousand. Writes go through the journal's async API from a task of
+/// the recorder's own (not the caller's: cancelling the engine never cancels a write half-way).
 ///
-/// A write that fails cannot be undone by the rollout, so the recorder reports it once through `onFailure` (the
-/// CLI stops the run: nothing new starts) and keeps trying to record later events.
+/// The recorder numbers its appends (it reads the head once, before its first write), so the journal can tell a
+/// retry from a foreign writer: when another writer appended into the chain (`drover unlock` in another process
+/// notes a broken lease there), the append fails with `sequenceTaken`, and the recorder re-reads the chain from its
+/// number, keeps what is already stored as its own, and appends the rest after the new head.
+///
+/// With a `fence`, every append checks the run's leases in the same transaction. A `step_started` on a machine the
+/// run no longer holds is dropped and answered `.leaseLost(reason)`, and so is every later one on that machine
+/// without asking the journal again; the rest is written and answered `.durable`. A write that fails is sent once
+/// more at the same numbers (safe: a write that did commit is returned as stored, not repeated); if that fails too,
+/// its events are answered `.failed(reason)` and the failure is reported once through `onFailure` (the run stops
+/// starting work); later events are still tried.
 public final class RunRecorder: Sendable {
     private struct Waiting {
-        /// nil: a `flush` waiting for the events queued before it.
-        var event: RunEvent?
-        var written: CheckedContinuation<Void, Never>?
+        /// nil: a `flush` waiting for the entries queued before it.
+        var entry: JournalEntry?
+        var answer: CheckedContinuation<Recorded, Never>?
     }
 
-    private struct Queue {
+    private struct State {
         var waiting: [Waiting] = []
         /// True while the writer drains the queue; a new arrival then only waits its turn.
         var draining = false
+        var failed = false
+        /// The number the next append starts at; nil until the head is read.
+        var next: Int?
+        /// Machine keys whose lease is lost, with why.
+        var lost: [String: String] = [:]
     }
 
     private let journal: any Journal
     private let run: String
+    private let fence: LeaseFence?
     private let onFailure: @Sendable (JournalError) -> Void
-    private let failed = Mutex(false)
-    private let queue = Mutex(Queue())
-    private let writer = DispatchQueue(label: "drover.journal-writer")
+    private let state = Mutex(State())
 
-    public init(journal: any Journal, run: String, onFailure: @escaping @Sendable (JournalError) -> Void) {
+    /// - Parameters:
+    ///   - fence: the run's holder and leased machines, to fence each `step_started` on (nil: no fencing).
+    ///   - onFailure: called once, at the first write that fails.
+    public init(
+        journal: any Journal, run: String, fence: LeaseFence? = nil,
+        onFailure: @escaping @Sendable (JournalError) -> Void
+    ) {
         self.journal = journal
         self.run = run
+        self.fence = fence
         self.onFailure = onFailure
     }
 
-    /// Records `event`; returns once it is durable (or the write failed).
-    public func record(_ event: RunEvent) async {
-        await withCheckedContinuation { written in
-            enqueue(Waiting(event: event, written: written))
+    /// Records `event`; returns once it is durable (or could not be written).
+    /// - Returns: `.durable`; `.leaseLost` for a `step_started` on a machine the run no longer holds (the step must
+    ///   not start); `.failed` when the journal could not write it.
+    @discardableResult
+    public func record(_ event: RunEvent) async -> Recorded {
+        await withCheckedContinuation { answer in
+            enqueue(Waiting(entry: .event(event), answer: answer))
         }
     }
 
     /// Queues `event` without waiting for it (a notice's delivery, reported from code that cannot wait): it is
     /// written in order with the others; `flush` waits for it.
     public func submit(_ event: RunEvent) {
-        enqueue(Waiting(event: event, written: nil))
+        enqueue(Waiting(entry: .event(event), answer: nil))
+    }
+
+    /// Queues a note the same way (a stop the operator asked for): everything recorded after this call is written
+    /// after it.
+    public func submit(note: JournalNote) {
+        enqueue(Waiting(entry: .note(note), answer: nil))
     }
 
     /// Returns once every event recorded or submitted before it is written.
     public func flush() async {
-        await withCheckedContinuation { written in
-            enqueue(Waiting(event: nil, written: written))
+        _ = await withCheckedContinuation { answer in
+            enqueue(Waiting(entry: nil, answer: answer))
         }
     }
 
     /// True once a write has failed.
-    public var hasFailed: Bool { failed.withLock { $0 } }
+    public var hasFailed: Bool { state.withLock { $0.failed } }
+
+    /// Marks leases as lost (a renewal found them broken or lapsed): no `step_started` on those machines is written
+    /// from now on. Idempotent.
+    public func leasesLost(_ losses: [LeaseLoss]) {
+        state.withLock { state in
+            for loss in losses where state.lost[loss.machine] == nil { state.lost[loss.machine] = loss.reason }
+        }
+    }
 
     private func enqueue(_ item: Waiting) {
-        let startWriter = queue.withLock { queue in
-            queue.waiting.append(item)
-            defer { queue.draining = true }
-            return !queue.draining
+        let startWriter = state.withLock { state in
+            state.waiting.append(item)
+            defer { state.draining = true }
+            return !state.draining
         }
-        if startWriter { writer.async { self.drain() } }
+        if startWriter { Task { await self.drain() } }
     }
 
     /// Writes what is waiting, one transaction per round, until nothing is left.
-    private func drain() {
+    private func drain() async {
         while true {
-            let round = queue.withLock { queue in
-                let round = queue.waiting
-                queue.waiting.removeAll()
-                if round.isEmpty { queue.draining = false }
+            let round = state.withLock { state in
+                let round = state.waiting
+                state.waiting.removeAll()
+                if round.isEmpty { state.draining = false }
                 return round
             }
             if round.isEmpty { return }
-            let events = round.compactMap(\.event)
-            if !events.isEmpty { write(events) }
-            for item in round { item.written?.resume() }
+            let entries = round.compactMap(\.entry)
+            var answers = entries.isEmpty ? [] : await write(entries)[...]
+            for item in round {
+                if item.entry == nil {
+                    item.answer?.resume(returning: .durable)
+                } else {
+                    let answer = answers.popFirst() ?? .durable
+                    item.answer?.resume(returning: answer)
+                }
+            }
         }
     }
 
-    private func write(_ events: [RunEvent]) {
-        do {
-            try journal.append(events.map { .event($0) }, run: run)
-        } catch {
-            let journalError = error as? JournalError ?? JournalError(.writeFailed, "\(error)")
-            let first = failed.withLock { already in
-                defer { already = true }
-                return !already
+    /// Writes `entries` as one append (fewer when some are refused by the fence); one answer per entry.
+    private func write(_ entries: [JournalEntry]) async -> [Recorded] {
+        var answers = [Recorded](repeating: .durable, count: entries.count)
+        var pending = Array(entries.indices)
+        var retried = false
+        // Each pass either writes, drops at least one fenced entry, or takes another writer's events into account;
+        // the bound only stops a journal that keeps answering the same error.
+        for _ in 0..<(entries.count + 8) {
+            pending = pending.filter { index in
+                guard let reason = lostReason(entries[index]) else { return true }
+                answers[index] = .leaseLost(reason: reason)
+                return false
             }
-            if first { onFailure(journalError) }
+            if pending.isEmpty { return answers }
+            do {
+                let first = try await nextSequence()
+                let stored = try await journal.append(pending.map { entries[$0] }, run: run, at: first, fence: fence)
+                state.withLock { $0.next = first + stored.count }
+                return answers
+            } catch let error as JournalError where error.code == .leaseLost && !error.losses.isEmpty {
+                leasesLost(error.losses)
+            } catch let error as JournalError where error.code == .sequenceTaken {
+                do {
+                    pending = try await skipStored(pending.map { entries[$0] }, indices: pending)
+                } catch {
+                    return fail(error, answers: answers, pending: pending)
+                }
+            } catch let error as JournalError where error.code == .writeFailed && !retried {
+                // Sent once more at the same numbers: if the first attempt committed and only its acknowledgement
+                // was lost, the journal answers with what it stored; nothing is written twice.
+                retried = true
+            } catch {
+                return fail(error, answers: answers, pending: pending)
+            }
         }
+        return fail(
+            JournalError(
+                .writeFailed, "journal: cannot record \(entries.count) events of run \(run): it keeps refusing"),
+            answers: answers, pending: pending)
+    }
+
+    /// Why a `step_started` may not be written (its machine's lease is lost), or nil.
+    private func lostReason(_ entry: JournalEntry) -> String? {
+        guard let fence, let name = fence.fencedName(of: entry), let machine = fence.machines[name] else { return nil }
+        return state.withLock { $0.lost[machine] }
+    }
+
+    /// The number our next append starts at: read from the run's head once, then kept.
+    private func nextSequence() async throws -> Int {
+        if let next = state.withLock({ $0.next }) { return next }
+        guard let record = try await journal.run(run) else { throw JournalError.unknownRun(run) }
+        let next = record.head.count + 1
+        state.withLock { $0.next = next }
+        return next
+    }
+
+    /// After `sequenceTaken`: re-reads the chain from our number, drops the entries already stored as ours (in
+    /// order), and moves our number past the head.
+    /// - Returns: the indices still to write.
+    private func skipStored(_ entries: [JournalEntry], indices: [Int]) async throws -> [Int] {
+        let from = try await nextSequence()
+        let stored = try await journal.events(run: run, after: from - 1)
+        // Ours are stored in order, possibly with other writers' events between: match them as a subsequence.
+        var matched = 0
+        for event in stored where matched < entries.count {
+            if event.kind == entries[matched].kind, event.payload == (try? entries[matched].canonicalPayload()) {
+                matched += 1
+            }
+        }
+        let remaining = indices.dropFirst(matched)
+        let head = (stored.last?.sequence ?? from - 1) + 1
+        state.withLock { $0.next = head }
+        return Array(remaining)
+    }
+
+    /// Answers the pending entries `.failed` and reports the first failure.
+    private func fail(_ error: any Error, answers: [Recorded], pending: [Int]) -> [Recorded] {
+        let journalError = error as? JournalError ?? JournalError(.writeFailed, "\(error)")
+        var answers = answers
+        for index in pending { answers[index] = .failed(reason: journalError.message) }
+        let first = state.withLock { state in
+            defer { state.failed = true }
+            return !state.failed
+        }
+        if first { onFailure(journalError) }
+        return answers
     }
 }

@@ -99,92 +99,95 @@ extension SQLiteJournal {
                     );
                     """)
         }
+        migrator.registerMigration("v2: run inputs, leases by machine") { db in
+            // Leases move from inventory names to machine keys, with the names each run uses, and a broken lease
+            // stays on record (who broke it, when) for its holder's fencing check to report. The v1 `host_locks`
+            // rows are dropped, not converted: they have no machine key, and leases are short-lived (minutes) — a
+            // run still live across the upgrade renews into the new table or is refused at its next renewal.
+            try db.execute(
+                sql: """
+                    ALTER TABLE runs ADD COLUMN inputs TEXT;
+                    DROP TABLE host_locks;
+                    CREATE TABLE leases (
+                        machine TEXT PRIMARY KEY NOT NULL,
+                        names TEXT NOT NULL,
+                        run_id TEXT NOT NULL,
+                        operator TEXT NOT NULL,
+                        controller TEXT NOT NULL,
+                        pid INTEGER NOT NULL,
+                        acquired_at TEXT NOT NULL,
+                        expires_at TEXT NOT NULL,
+                        broken_by TEXT,
+                        broken_at TEXT
+                    );
+                    CREATE INDEX leases_by_run ON leases(run_id);
+                    """)
+        }
         return migrator
     }
 
     /// The identifiers of the migrations applied to this journal, oldest first.
-    public func appliedMigrations() throws -> [String] {
-        try read { db in try Self.migrator.appliedMigrations(db) }
+    public func appliedMigrations() async throws -> [String] {
+        try await read("read its schema version") { db in try Self.migrator.appliedMigrations(db) }
     }
 
-    /// Keeps the derived tables in step with one appended entry (inside the append's transaction).
-    func derive(_ entry: JournalEntry, run: String, sequence: Int, timestamp: String, db: Database) throws {
-        switch entry {
-        case .event(.runStarted(let started)):
+    /// Applies one change of `JournalProjection` to the derived tables (inside the append's transaction).
+    func apply(_ change: JournalProjection.Change, run: String, db: Database) throws {
+        switch change {
+        case .runStarted(let environment, let hostCount):
             try db.execute(
                 sql: "UPDATE runs SET environment = ?, host_count = ? WHERE id = ?",
-                arguments: [started.environment, started.hostCount, run])
-        case .event(.stepStarted(let ref)):
-            try db.cachedStatement(
-                sql: """
-                    INSERT OR REPLACE INTO step_results (run_id, stage, batch, phase, step, host, name, delegated_to,
-                        status, started_at, started_seq)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'started', ?, ?)
-                    """
-            ).execute(arguments: [
-                    run, ref.stage, ref.batch, ref.phase.rawValue, ref.step, ref.host, ref.name, ref.delegatedTo,
-                    timestamp, sequence,
+                arguments: [environment, hostCount, run])
+        case .runFinished(let status, let reason, let finishedAt, let duration):
+            try db.execute(
+                sql: "UPDATE runs SET status = ?, reason = ?, finished_at = ?, duration_ms = ? WHERE id = ?",
+                arguments: [
+                    status.rawValue, reason, EventChain.timestamp(finishedAt), JournalProjection.milliseconds(duration),
+                    run,
                 ])
-        case .event(.stepFinished(let ref, let outcome)):
-            let result = outcome.result
-            let arguments: StatementArguments = [
-                outcome.status.rawValue, result?.exitStatus.map { Int($0) }, result?.exitSignal, outcome.attempts,
-                Self.milliseconds(outcome.duration), outcome.reason, result?.stdout ?? "", result?.stderr ?? "",
-                result?.stdoutBytes ?? 0, result?.stderrBytes ?? 0, timestamp,
-            ]
-            try db.cachedStatement(
-                sql: """
-                    INSERT OR IGNORE INTO step_results (run_id, stage, batch, phase, step, host, name, delegated_to,
-                        status, started_at, started_seq)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'started', ?, ?)
-                    """
-            ).execute(arguments: [
-                    run, ref.stage, ref.batch, ref.phase.rawValue, ref.step, ref.host, ref.name, ref.delegatedTo,
-                    timestamp, sequence,
-                ])
+        case .runReopened:
+            try db.execute(
+                sql: "UPDATE runs SET status = 'RUNNING', finished_at = NULL, reason = NULL WHERE id = ?",
+                arguments: [run])
+        case .stepStarted(let result, let sequence):
+            try insertStep(result, sequence: sequence, run: run, replacing: true, db: db)
+        case .stepFinished(let result, let sequence):
+            try insertStep(result, sequence: sequence, run: run, replacing: false, db: db)
+            let ref = result.ref
             try db.cachedStatement(
                 sql: """
                     UPDATE step_results SET status = ?, exit_status = ?, signal = ?, attempts = ?, duration_ms = ?,
                         reason = ?, stdout_tail = ?, stderr_tail = ?, stdout_bytes = ?, stderr_bytes = ?, finished_at = ?
                     WHERE run_id = ? AND stage = ? AND phase = ? AND step = ? AND host = ?
                     """
-            ).execute(arguments: arguments + [run, ref.stage, ref.phase.rawValue, ref.step, ref.host])
-        case .event(.decision(let decision)):
+            ).execute(arguments: [
+                result.status.rawValue, result.exitStatus.map { Int($0) }, result.signal, result.attempts,
+                result.duration.map(JournalProjection.milliseconds), result.reason, result.stdoutTail,
+                result.stderrTail, result.stdoutBytes, result.stderrBytes, result.finishedAt.map(EventChain.timestamp),
+                run, ref.stage, ref.phase.rawValue, ref.step, ref.host,
+            ])
+        case .decision(let decision, let sequence):
             try db.execute(
                 sql: "INSERT INTO decisions (run_id, seq, stage, batch, action, rule, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 arguments: [
                     run, sequence, decision.stage, decision.batch, decision.action.rawValue, decision.rule.rawValue,
                     decision.reason,
                 ])
-        case .event(.runFinished(let status, let reason, _)):
-            try finish(run: run, status: status.rawValue, reason: reason, timestamp: timestamp, db: db)
-        case .note(let note) where note.kind == .refused:
-            try finish(run: run, status: RunStatus.refused.rawValue, reason: note.text, timestamp: timestamp, db: db)
-        case .note(let note) where note.kind == .needsAttention:
-            try finish(run: run, status: RunStatus.interrupted.rawValue, reason: note.text, timestamp: timestamp, db: db)
-        case .note(let note) where note.kind == .resumed:
-            try db.execute(
-                sql: "UPDATE runs SET status = 'RUNNING', finished_at = NULL, reason = NULL WHERE id = ?",
-                arguments: [run])
-        default:
-            break
         }
     }
 
-    /// A run's end: its status and reason, and its total duration as wall time from start to this moment
-    /// (across resumes, gaps included: the time the change really took).
-    private func finish(run: String, status: String, reason: String, timestamp: String, db: Database) throws {
-        let started = try String.fetchOne(db, sql: "SELECT started_at FROM runs WHERE id = ?", arguments: [run])
-        let start = started.flatMap(EventChain.date)
-        let end = EventChain.date(timestamp)
-        let duration = zip2(start, end).map { Int64(($1.timeIntervalSince($0) * 1000).rounded()) }
-        try db.execute(
-            sql: "UPDATE runs SET status = ?, reason = ?, finished_at = ?, duration_ms = ? WHERE id = ?",
-            arguments: [status, reason, timestamp, duration, run])
+    /// Writes a step's row as started: over an existing one (`replacing`), or only when there is none.
+    private func insertStep(_ result: StepResult, sequence: Int, run: String, replacing: Bool, db: Database) throws {
+        let ref = result.ref
+        try db.cachedStatement(
+            sql: """
+                INSERT OR \(replacing ? "REPLACE" : "IGNORE") INTO step_results (run_id, stage, batch, phase, step, host,
+                    name, delegated_to, status, started_at, started_seq)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'started', ?, ?)
+                """
+        ).execute(arguments: [
+            run, ref.stage, ref.batch, ref.phase.rawValue, ref.step, ref.host, ref.name, ref.delegatedTo,
+            EventChain.timestamp(result.startedAt), sequence,
+        ])
     }
-}
-
-private func zip2<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
-    guard let a, let b else { return nil }
-    return (a, b)
 }

@@ -5,18 +5,19 @@ import GRDB
 /// The embedded journal: one SQLite database in WAL mode (GRDB), `synchronous = FULL` so a committed event survives
 /// a crash or power loss, schema managed by `DatabaseMigrator` (see `SQLiteJournal+Schema.swift`).
 ///
-/// Every `append` is one immediate transaction: the event, its hash link and the derived rows (run status, step
-/// result, decision) commit together or not at all. Several controllers may share one file: writes wait up to
-/// `busyTimeout` for each other.
+/// Every write is one immediate transaction through GRDB's async API (the database work runs on GRDB's own queue;
+/// Swift's cooperative threads only await it): an append's events, hash links, fencing check and derived rows
+/// commit together or not at all. Several controllers may share one file: writes wait up to `busyTimeout` for each
+/// other. Lease expiry is judged by `now`, the journal's clock.
 public final class SQLiteJournal: Journal {
     let writer: any DatabaseWriter
-    let now: @Sendable () -> Date
+    let clock: @Sendable () -> Date
     /// Where the database lives (`:memory:` for an in-memory journal).
     public let path: String
 
     /// Opens (creating and migrating as needed) the journal at `path`; its directory is created if missing.
     /// - Parameters:
-    ///   - now: the clock events are stamped with (tests pass a fixed one).
+    ///   - now: the journal's clock: events are stamped and leases judged by it (tests pass a manual one).
     ///   - busyTimeout: how long a write waits for another controller's.
     /// - Throws: `JournalError` (`unavailable`) naming the path and the cause: a read-only location, a full disk,
     ///   a file that is not a journal.
@@ -24,7 +25,7 @@ public final class SQLiteJournal: Journal {
         path: String, now: @escaping @Sendable () -> Date = { Date() }, busyTimeout: TimeInterval = 10
     ) throws {
         self.path = path
-        self.now = now
+        self.clock = now
         let directory = (path as NSString).deletingLastPathComponent
         do {
             if !directory.isEmpty {
@@ -42,34 +43,59 @@ public final class SQLiteJournal: Journal {
             let pool = try DatabasePool(path: path, configuration: configuration)
             self.writer = pool
             try Self.migrator.migrate(pool)
+        } catch let error as DatabaseError where error.resultCode.primaryResultCode == .SQLITE_CORRUPT {
+            throw JournalError(.corrupt, "the journal \(path) is damaged (\(Self.cause(error))): cannot open it")
         } catch {
             throw JournalError(.unavailable, "cannot open the journal \(path): \(Self.cause(error))")
         }
     }
 
-    /// An in-memory journal (same schema and behaviour, nothing on disk): for tests and `--check` experiments.
+    /// SQLite's verdict that the file is not (or no longer) a sound database.
+    static func isDamage(_ error: DatabaseError) -> Bool {
+        [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode.primaryResultCode)
+    }
+
+    /// An in-memory SQLite journal (same schema and behaviour, nothing on disk).
     public init(inMemoryNow now: @escaping @Sendable () -> Date = { Date() }) throws {
         self.path = ":memory:"
-        self.now = now
+        self.clock = now
         let queue = try DatabaseQueue()
         self.writer = queue
         try Self.migrator.migrate(queue)
     }
 
+    /// One line: SQLite's message, never a multi-line dump.
     static func cause(_ error: any Error) -> String {
+        let text: String
         if let error = error as? DatabaseError {
-            return error.message ?? "\(error.resultCode)"
+            text = error.message ?? "\(error.resultCode)"
+        } else if let error = error as? CocoaError, let underlying = error.underlying {
+            text = underlying.localizedDescription
+        } else {
+            text = "\(error)"
         }
-        if let error = error as? CocoaError, let underlying = error.underlying {
-            return underlying.localizedDescription
+        return text.split(whereSeparator: \.isNewline).joined(separator: " ")
+    }
+
+    /// A database error as a journal error naming the file: a damaged file says so.
+    func failure(_ error: any Error, _ what: String, code: JournalError.Code) -> JournalError {
+        if let error = error as? JournalError { return error }
+        if let error = error as? DatabaseError,
+            [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode.primaryResultCode)
+        {
+            return JournalError(.corrupt, "the journal \(path) is damaged (\(Self.cause(error))): cannot \(what)")
         }
-        return "\(error)"
+        if error is RowDecodingError {
+            return JournalError(
+                .corrupt, "the journal \(path) is damaged: cannot \(what): a stored value has the wrong type")
+        }
+        return JournalError(code, "journal \(path): cannot \(what): \(Self.cause(error))")
     }
 
     /// Runs `body` in an immediate transaction, mapping database errors to `JournalError`.
-    func write<T>(_ what: String, _ body: (Database) throws -> T) throws -> T {
+    func write<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
-            return try writer.writeWithoutTransaction { db in
+            return try await writer.writeWithoutTransaction { db in
                 var value: T?
                 try db.inTransaction(.immediate) {
                     value = try body(db)
@@ -77,28 +103,27 @@ public final class SQLiteJournal: Journal {
                 }
                 return value!
             }
-        } catch let error as JournalError {
-            throw error
         } catch {
-            throw JournalError(.writeFailed, "journal \(path): cannot \(what): \(Self.cause(error))")
+            throw failure(error, what, code: .writeFailed)
         }
     }
 
-    func read<T>(_ body: (Database) throws -> T) throws -> T {
+    func read<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
-            return try writer.read(body)
-        } catch let error as JournalError {
-            throw error
+            return try await writer.read(body)
         } catch {
-            throw JournalError(.unavailable, "journal \(path): cannot read: \(Self.cause(error))")
+            throw failure(error, what, code: .unavailable)
         }
     }
+
+    public func now() async throws -> Date { clock() }
 
     // MARK: Runs
 
-    public func begin(_ run: RunRecord) throws {
+    public func begin(_ run: RunRecord) async throws {
         let outline = String(decoding: try JSONEncoder().encode(run.outline), as: UTF8.self)
-        try write("record run \(run.id)") { db in
+        let inputs = String(decoding: try JSONEncoder().encode(run.inputs), as: UTF8.self)
+        try await write("record run \(run.id)") { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM runs WHERE id = ?", arguments: [run.id]) == true {
                 throw JournalError(.duplicateRun, "the journal already has a run '\(run.id)'")
             }
@@ -106,24 +131,26 @@ public final class SQLiteJournal: Journal {
                 sql: """
                     INSERT INTO runs (id, playbook, playbook_path, playbook_hash, inventory_path, host_limit, ssh_config,
                         forks, environment, operator, change_type, change_id, approved_by, estimate_ms, host_count,
-                        check_only, outline, started_at, status, event_count, head_hash)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'RUNNING', 0, ?)
+                        check_only, outline, started_at, status, event_count, head_hash, inputs)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'RUNNING', 0, ?, ?)
                     """,
                 arguments: [
                     run.id, run.playbook, run.playbookPath, run.playbookHash, run.inventoryPath, run.limit,
                     run.sshConfig, run.forks, run.environment, run.operator, run.change.type.rawValue, run.change.id,
-                    run.change.approvedBy, run.change.estimate.map(Self.milliseconds), run.hostCount, run.checkOnly,
-                    outline, EventChain.timestamp(run.startedAt), EventChain.genesis,
+                    run.change.approvedBy, run.change.estimate.map(JournalProjection.milliseconds), run.hostCount,
+                    run.checkOnly, outline, EventChain.timestamp(run.startedAt), EventChain.genesis, inputs,
                 ])
         }
     }
 
-    public func run(_ id: String) throws -> RunRecord? {
-        try read { db in try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]).map(Self.record) }
+    public func run(_ id: String) async throws -> RunRecord? {
+        try await read("read run \(id)") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]).map(Self.record)
+        }
     }
 
-    public func runs(since: Date?) throws -> [RunRecord] {
-        try read { db in
+    public func runs(since: Date?) async throws -> [RunRecord] {
+        try await read("list its runs") { db in
             try Row.fetchAll(
                 db, sql: "SELECT * FROM runs WHERE started_at >= ? ORDER BY started_at DESC, id DESC",
                 arguments: [since.map(EventChain.timestamp) ?? ""]
@@ -131,41 +158,44 @@ public final class SQLiteJournal: Journal {
         }
     }
 
-    static func record(_ row: Row) -> RunRecord {
-        let outline = (row["outline"] as String?).flatMap {
+    /// A `runs` row as a record. Throws (never traps) on a value of the wrong type: the file may be damaged.
+    static func record(_ row: Row) throws -> RunRecord {
+        let outline = (try row.decode(String?.self, forColumn: "outline")).flatMap {
             try? JSONDecoder().decode([StageOutline].self, from: Data($0.utf8))
         }
-        let status: String = row["status"]
+        let inputs = (try row.decode(String?.self, forColumn: "inputs")).flatMap {
+            try? JSONDecoder().decode(RunInputs.self, from: Data($0.utf8))
+        }
+        let status: String = try row.decode(forColumn: "status")
         return RunRecord(
-            id: row["id"], playbook: row["playbook"], playbookPath: row["playbook_path"],
-            playbookHash: row["playbook_hash"], inventoryPath: row["inventory_path"], limit: row["host_limit"],
-            sshConfig: row["ssh_config"], forks: row["forks"], environment: row["environment"],
-            operator: row["operator"],
+            id: try row.decode(forColumn: "id"), playbook: try row.decode(forColumn: "playbook"),
+            playbookPath: try row.decode(forColumn: "playbook_path"),
+            playbookHash: try row.decode(forColumn: "playbook_hash"),
+            inventoryPath: try row.decode(forColumn: "inventory_path"), limit: try row.decode(forColumn: "host_limit"),
+            sshConfig: try row.decode(forColumn: "ssh_config"), forks: try row.decode(forColumn: "forks"),
+            environment: try row.decode(forColumn: "environment"), operator: try row.decode(forColumn: "operator"),
             change: ChangeInfo(
-                type: ChangeInfo.Kind(rawValue: row["change_type"]) ?? .routine, id: row["change_id"],
-                approvedBy: row["approved_by"], estimate: (row["estimate_ms"] as Int64?).map { .milliseconds($0) }),
-            hostCount: row["host_count"], checkOnly: row["check_only"], outline: outline ?? [],
-            startedAt: EventChain.date(row["started_at"]) ?? .distantPast,
-            finishedAt: (row["finished_at"] as String?).flatMap(EventChain.date),
-            status: RunStatus(rawValue: status), reason: row["reason"],
-            duration: (row["duration_ms"] as Int64?).map { .milliseconds($0) },
-            head: ChainHead(count: row["event_count"], hash: row["head_hash"]))
-    }
-
-    static func milliseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+                type: ChangeInfo.Kind(rawValue: try row.decode(forColumn: "change_type")) ?? .routine,
+                id: try row.decode(forColumn: "change_id"), approvedBy: try row.decode(forColumn: "approved_by"),
+                estimate: (try row.decode(Int64?.self, forColumn: "estimate_ms")).map { .milliseconds($0) }),
+            hostCount: try row.decode(forColumn: "host_count"), checkOnly: try row.decode(forColumn: "check_only"),
+            outline: outline ?? [],
+            startedAt: EventChain.date(try row.decode(forColumn: "started_at")) ?? .distantPast,
+            finishedAt: (try row.decode(String?.self, forColumn: "finished_at")).flatMap(EventChain.date),
+            status: RunStatus(rawValue: status), reason: try row.decode(forColumn: "reason"),
+            duration: (try row.decode(Int64?.self, forColumn: "duration_ms")).map { .milliseconds($0) },
+            head: ChainHead(
+                count: try row.decode(forColumn: "event_count"), hash: try row.decode(forColumn: "head_hash")),
+            inputs: inputs ?? RunInputs())
     }
 
     // MARK: Events
 
-    @discardableResult
-    public func append(_ entry: JournalEntry, run: String) throws -> JournalEvent {
-        try append([entry], run: run)[0]
-    }
-
     /// All of `entries` in one immediate transaction: one sync to disk for the lot.
     @discardableResult
-    public func append(_ entries: [JournalEntry], run: String) throws -> [JournalEvent] {
+    public func append(_ entries: [JournalEntry], run: String, at sequence: Int?, fence: LeaseFence?) async throws
+        -> [JournalEvent]
+    {
         let payloads = try entries.map { entry in
             do {
                 return try entry.canonicalPayload()
@@ -174,62 +204,107 @@ public final class SQLiteJournal: Journal {
             }
         }
         let what = entries.count == 1 ? "record \(entries[0].kind)" : "record \(entries.count) events"
-        return try write("\(what) of run \(run)") { db in
-            try zip(entries, payloads).map { entry, payload in
-                try self.append(entry, payload: payload, run: run, db: db)
-            }
+        return try await write("\(what) of run \(run)") { db in
+            try self.append(Array(zip(entries, payloads)), run: run, at: sequence, fence: fence, db: db)
         }
     }
 
-    /// Appends within the caller's transaction.
-    func append(_ entry: JournalEntry, payload: String, run: String, db: Database) throws -> JournalEvent {
+    /// Appends within the caller's transaction (see `Journal.append` for the rules).
+    func append(
+        _ entries: [(entry: JournalEntry, payload: String)], run: String, at first: Int?, fence: LeaseFence?,
+        db: Database
+    ) throws -> [JournalEvent] {
         guard
             let head = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT event_count, head_hash FROM runs WHERE id = ?"), arguments: [run])
+                db.cachedStatement(sql: "SELECT event_count, head_hash, started_at FROM runs WHERE id = ?"),
+                arguments: [run])
         else { throw JournalError.unknownRun(run) }
-        let sequence = (head["event_count"] as Int) + 1
-        let previous: String = head["head_hash"]
-        let time = now()
-        let timestamp = EventChain.timestamp(time)
-        let hash = EventChain.hash(
-            previous: previous, run: run, sequence: sequence, time: timestamp, kind: entry.kind, payload: payload)
-        try db.cachedStatement(
-            sql: "INSERT INTO events (run_id, seq, time, kind, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)"
-        ).execute(arguments: [run, sequence, timestamp, entry.kind, payload, previous, hash])
+        var count: Int = try head.decode(forColumn: "event_count")
+        var previous: String = try head.decode(forColumn: "head_hash")
+        let startedAt = EventChain.date(try head.decode(forColumn: "started_at")) ?? .distantPast
+        var stored: [JournalEvent] = []
+        if let first {
+            stored = try AppendRules.alreadyStored(
+                entries.map { ($0.entry.kind, $0.payload) }, run: run, at: first, head: count
+            ) { number in try Self.event(run: run, sequence: number, db: db) }
+        }
+        let pending = entries.dropFirst(stored.count)
+        if pending.isEmpty { return stored }
+        let moment = clock()
+        if let fence {
+            let losses = try LeaseRules.fence(pending.map(\.entry), with: fence, now: moment) { machine in
+                try Self.lease(machine: machine, db: db)
+            }
+            if !losses.isEmpty { throw LeaseRules.error(losses, run: run) }
+        }
+        let timestamp = EventChain.timestamp(moment)
+        for (entry, payload) in pending {
+            count += 1
+            let hash = EventChain.hash(
+                previous: previous, run: run, sequence: count, time: timestamp, kind: entry.kind, payload: payload)
+            try db.cachedStatement(
+                sql:
+                    "INSERT INTO events (run_id, seq, time, kind, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            ).execute(arguments: [run, count, timestamp, entry.kind, payload, previous, hash])
+            let context = JournalProjection.Context(
+                run: run, sequence: count, timestamp: timestamp, runStartedAt: startedAt)
+            for change in JournalProjection.changes(for: entry, in: context) {
+                try apply(change, run: run, db: db)
+            }
+            stored.append(
+                JournalEvent(
+                    run: run, sequence: count, timestamp: timestamp, kind: entry.kind, payload: payload,
+                    previousHash: previous, hash: hash))
+            previous = hash
+        }
         try db.cachedStatement(sql: "UPDATE runs SET event_count = ?, head_hash = ? WHERE id = ?")
-            .execute(arguments: [sequence, hash, run])
-        try derive(entry, run: run, sequence: sequence, timestamp: timestamp, db: db)
-        return JournalEvent(
-            run: run, sequence: sequence, timestamp: timestamp, kind: entry.kind, payload: payload,
-            previousHash: previous, hash: hash)
+            .execute(arguments: [count, previous, run])
+        return stored
     }
 
-    public func events(run: String) throws -> [JournalEvent] {
-        try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM events WHERE run_id = ? ORDER BY seq", arguments: [run]).map { row in
-                JournalEvent(
-                    run: row["run_id"], sequence: row["seq"], timestamp: row["time"], kind: row["kind"],
-                    payload: row["payload"], previousHash: row["prev_hash"], hash: row["hash"])
-            }
+    static func event(run: String, sequence: Int, db: Database) throws -> JournalEvent? {
+        try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT * FROM events WHERE run_id = ? AND seq = ?"), arguments: [run, sequence]
+        ).map(event)
+    }
+
+    static func event(_ row: Row) throws -> JournalEvent {
+        JournalEvent(
+            run: try row.decode(forColumn: "run_id"), sequence: try row.decode(forColumn: "seq"),
+            timestamp: try row.decode(forColumn: "time"), kind: try row.decode(forColumn: "kind"),
+            payload: try row.decode(forColumn: "payload"), previousHash: try row.decode(forColumn: "prev_hash"),
+            hash: try row.decode(forColumn: "hash"))
+    }
+
+    public func events(run: String, after sequence: Int) async throws -> [JournalEvent] {
+        try await read("read the events of run \(run)") { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM events WHERE run_id = ? AND seq > ? ORDER BY seq", arguments: [run, sequence]
+            ).map(Self.event)
         }
     }
 
-    public func stepResults(run: String) throws -> [StepResult] {
-        try read { db in
+    public func stepResults(run: String) async throws -> [StepResult] {
+        try await read("read the step results of run \(run)") { db in
             try Row.fetchAll(
                 db, sql: "SELECT * FROM step_results WHERE run_id = ? ORDER BY started_seq", arguments: [run]
             ).map { row in
                 StepResult(
                     ref: StepRef(
-                        stage: row["stage"], batch: row["batch"],
-                        phase: StepRef.Phase(rawValue: row["phase"]) ?? .steps, step: row["step"], name: row["name"],
-                        host: row["host"], delegatedTo: row["delegated_to"]),
-                    status: StepResult.Status(rawValue: row["status"]) ?? .started, exitStatus: row["exit_status"],
-                    signal: row["signal"], attempts: row["attempts"],
-                    duration: (row["duration_ms"] as Int64?).map { .milliseconds($0) }, reason: row["reason"],
-                    stdoutTail: row["stdout_tail"], stderrTail: row["stderr_tail"], stdoutBytes: row["stdout_bytes"],
-                    stderrBytes: row["stderr_bytes"], startedAt: EventChain.date(row["started_at"]) ?? .distantPast,
-                    finishedAt: (row["finished_at"] as String?).flatMap(EventChain.date))
+                        stage: try row.decode(forColumn: "stage"), batch: try row.decode(forColumn: "batch"),
+                        phase: StepRef.Phase(rawValue: try row.decode(forColumn: "phase")) ?? .steps,
+                        step: try row.decode(forColumn: "step"), name: try row.decode(forColumn: "name"),
+                        host: try row.decode(forColumn: "host"), delegatedTo: try row.decode(forColumn: "delegated_to")),
+                    status: StepResult.Status(rawValue: try row.decode(forColumn: "status")) ?? .started,
+                    exitStatus: try row.decode(forColumn: "exit_status"), signal: try row.decode(forColumn: "signal"),
+                    attempts: try row.decode(forColumn: "attempts"),
+                    duration: (try row.decode(Int64?.self, forColumn: "duration_ms")).map { .milliseconds($0) },
+                    reason: try row.decode(forColumn: "reason"), stdoutTail: try row.decode(forColumn: "stdout_tail"),
+                    stderrTail: try row.decode(forColumn: "stderr_tail"),
+                    stdoutBytes: try row.decode(forColumn: "stdout_bytes"),
+                    stderrBytes: try row.decode(forColumn: "stderr_bytes"),
+                    startedAt: EventChain.date(try row.decode(forColumn: "started_at")) ?? .distantPast,
+                    finishedAt: (try row.decode(String?.self, forColumn: "finished_at")).flatMap(EventChain.date))
             }
         }
     }

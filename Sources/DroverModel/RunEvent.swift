@@ -131,10 +131,13 @@ public struct StepOutcome: Sendable, Hashable, Codable {
     /// Attempts made (1 + retries used).
     public var attempts: Int
     public var duration: Duration
+    /// Set when this host did not run the step but shares the outcome of the host named here (`run_once`: the first
+    /// host of the batch to reach the step runs it). Nil for a step the host ran itself.
+    public var sharedFrom: String?
 
     public init(
         status: Status, result: CommandResult? = nil, reason: String? = nil, hostError: HostError? = nil,
-        attempts: Int = 1, duration: Duration = .zero
+        attempts: Int = 1, duration: Duration = .zero, sharedFrom: String? = nil
     ) {
         self.status = status
         self.result = result
@@ -142,6 +145,7 @@ public struct StepOutcome: Sendable, Hashable, Codable {
         self.hostError = hostError
         self.attempts = attempts
         self.duration = duration
+        self.sharedFrom = sharedFrom
     }
 
     public var passed: Bool { status != .failed }
@@ -237,13 +241,17 @@ public struct Decision: Sendable, Hashable, Codable {
     public var batch: Int?
     /// One sentence with the numbers: "batch 3: 2 of 5 hosts failed = 40% > max 20%".
     public var reason: String
+    /// For a pause: how long to wait for an answer before the default (rollback) is taken; nil for the engine's
+    /// configured default. Not stored when nil, so events written before it existed hash as they did.
+    public var timeout: Duration?
 
-    public init(action: Action, rule: Rule, stage: Int, batch: Int?, reason: String) {
+    public init(action: Action, rule: Rule, stage: Int, batch: Int?, reason: String, timeout: Duration? = nil) {
         self.action = action
         self.rule = rule
         self.stage = stage
         self.batch = batch
         self.reason = reason
+        self.timeout = timeout
     }
 }
 

@@ -32,12 +32,31 @@ struct JournalOptions: ParsableArguments {
         if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return String(cString: name) }
         return "unknown"
     }
+
+
+    /// This controller process as the holder of `run`'s leases.
+    static func holder(run: String) -> LeaseHolder {
+        LeaseHolder(run: run, operator: operatorName, controller: thisMachine, pid: getpid())
+    }
+
+    /// The machine this controller runs on, as leases record it.
+    static var thisMachine: String { ProcessInfo.processInfo.hostName }
+
+    /// True when a process with that id exists on this machine (one we may not signal exists too).
+    static func processExists(_ pid: Int32) -> Bool {
+        kill(pid, 0) == 0 || errno == EPERM
+    }
+
+    /// Whether `lease`'s holder still works, judged at the journal's time `now`.
+    static func liveness(_ lease: Lease, now: Date) -> HolderLiveness {
+        HolderLiveness.judge(lease, now: now, thisMachine: thisMachine, processExists: processExists)
+    }
 }
 
-/// Turns a journal failure into a message and exit status 1.
-func journalCall<T>(_ body: () throws -> T) throws -> T {
+/// Turns a journal failure into a message and exit status 1 (64 for a run id the journal does not have).
+func journalCall<T>(_ body: () async throws -> T) async throws -> T {
     do {
-        return try body()
+        return try await body()
     } catch let error as JournalError {
         Terminal.error("drover: \(error)")
         throw ExitCode(error.code == .unknownRun ? 64 : 1)

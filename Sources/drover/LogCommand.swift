@@ -3,7 +3,7 @@ import DroverJournal
 import Foundation
 
 /// `drover log [RUN] [--output human|json|markdown]`: one run's maintenance log (the latest run without RUN).
-struct LogCommand: ParsableCommand {
+struct LogCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "log",
         abstract: "Print a run's maintenance log: change, window, people, checks, execution log, issues, verification, outcome.")
@@ -20,17 +20,27 @@ struct LogCommand: ParsableCommand {
 
     @OptionGroup var journalOptions: JournalOptions
 
-    func run() throws {
+    func run() async throws {
         let journal = try journalOptions.open()
-        guard let runID = try runID ?? journalCall({ try journal.runs(since: nil) }).first?.id else {
+        var latest: String?
+        if runID == nil { latest = try await journalCall({ try await journal.runs(since: nil) }).first?.id }
+        guard let runID = runID ?? latest else {
             Terminal.error("drover: the journal \(journalOptions.path) holds no run yet")
             throw ExitCode(64)
         }
-        guard let record = try journalCall({ try journal.run(runID) }) else {
+        guard let record = try await journalCall({ try await journal.run(runID) }) else {
             Terminal.error("drover: the journal \(journalOptions.path) has no run '\(runID)' (drover runs lists them)")
             throw ExitCode(64)
         }
-        let log = MaintenanceLog(run: record, events: try journalCall { try journal.events(run: runID) })
+        let events = try await journalCall { try await journal.events(run: runID) }
+        let log = MaintenanceLog(run: record, events: events)
+        // What this Drover cannot read is listed under the log's issues; say so where a script sees it too.
+        let unreadable = events.filter { (try? $0.entry()) == nil }
+        if !unreadable.isEmpty {
+            Terminal.error(
+                "drover: \(counted(unreadable.count, "event")) of run \(runID) cannot be read by this Drover "
+                    + "(listed under Issues): events \(unreadable.map { String($0.sequence) }.joined(separator: ", "))")
+        }
         switch output {
         case .human: print(log.text(), terminator: "")
         case .markdown: print(log.markdown(), terminator: "")

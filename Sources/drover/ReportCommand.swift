@@ -4,7 +4,7 @@ import DroverModel
 import Foundation
 
 /// `drover report [--since 90d] [--env ENV]`: the maintenance KPIs, per playbook and overall.
-struct ReportCommand: ParsableCommand {
+struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Success rate, rollback rate, emergencies, duration variance against estimates and overruns.")
@@ -20,10 +20,10 @@ struct ReportCommand: ParsableCommand {
 
     @OptionGroup var journalOptions: JournalOptions
 
-    func run() throws {
+    func run() async throws {
         let journal = try journalOptions.open()
         let start = Date().addingTimeInterval(-Double(since.components.seconds))
-        let runs = try journalCall { try journal.runs(since: start) }
+        let runs = try await journalCall { try await journal.runs(since: start) }
         let report = JournalReport(runs: runs, since: start, environment: environment)
         switch output {
         case .human: print(report.text(), terminator: "")

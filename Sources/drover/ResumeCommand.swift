@@ -47,7 +47,7 @@ struct ResumeCommand: AsyncParsableCommand {
     func run() async throws {
         signal(SIGPIPE, SIG_IGN)
         let journal = try journalOptions.open()
-        guard let record = try journalCall({ try journal.run(runID) }) else {
+        guard let record = try await journalCall({ try await journal.run(runID) }) else {
             Terminal.error("drover: the journal \(journalOptions.path) has no run '\(runID)' (drover runs lists them)")
             throw ExitCode(64)
         }
@@ -55,7 +55,7 @@ struct ResumeCommand: AsyncParsableCommand {
             Terminal.error("drover: run \(runID) already ended \(status.rawValue); there is nothing to resume")
             throw ExitCode(64)
         }
-        try refuseIfLive(record, journal: journal)
+        let deadHolder = try await refuseIfLive(record, journal: journal)
 
         // The same playbook, byte for byte, or the recorded steps would not mean what they meant.
         let bytes = try? Data(contentsOf: URL(fileURLWithPath: record.playbookPath))
@@ -78,7 +78,10 @@ struct ResumeCommand: AsyncParsableCommand {
         let playbook = try CommandSupport.playbook(record.playbookPath, inventory: loadedInventory)
         let targets = try CommandSupport.hosts(in: loadedInventory, limit: record.limit)
 
-        let entries = try journalCall { try journal.events(run: runID) }.compactMap { try? $0.entry() }
+        // Every event, or a refusal naming the one this Drover cannot read: a dropped step_finished would run a
+        // completed step again.
+        let events = try await journalCall { try await journal.events(run: runID) }
+        let entries = try await journalCall { try events.map { try $0.entry() } }
         // The policy again: resuming is starting work, and the window may have closed since. A run started as an
         // approved emergency continues as the same emergency (the policy still decides whether that may override).
         let emergency = entries.lazy.reversed().compactMap { entry -> EmergencyOverride? in
@@ -90,7 +93,7 @@ struct ResumeCommand: AsyncParsableCommand {
             policy: policy, environment: loadedInventory.environment, change: playbook.change,
             emergency: emergency.map { PolicyGate.Emergency(reason: $0.reason, approvedBy: $0.approvedBy) }, at: Date())
         guard gate.allowed else {
-            _ = try? journal.append(
+            _ = try? await journal.append(
                 .note(JournalNote(kind: .resumeRefused, text: "resume refused: " + gate.check.sentence, by: JournalOptions.operatorName)),
                 run: runID)
             Terminal.error(gate.check.sentence)
@@ -106,7 +109,7 @@ struct ResumeCommand: AsyncParsableCommand {
                 let text =
                     "\(host) needs attention: '\(ref.name)' (stage \(ref.stage + 1), \(ref.phase.rawValue) step "
                     + "\(ref.step + 1)) was started but never finished, and it is not marked idempotent"
-                _ = try? journal.append(
+                _ = try? await journal.append(
                     .note(JournalNote(kind: .needsAttention, text: text, hosts: [host], by: JournalOptions.operatorName)),
                     run: runID)
                 Terminal.error(text)
@@ -119,20 +122,22 @@ struct ResumeCommand: AsyncParsableCommand {
 
         let reporter = RunReporter(format: fleet.output)
         let stop = StopSignal()
+        let fence = RunSession.fence(runID: runID, targets: targets)
         let session = RunSession(
             journal: journal, runID: runID, playbook: playbook, inventory: loadedInventory, targets: targets,
             configuration: .init(
                 runID: runID, forks: fleet.forks, checkOnly: record.checkOnly,
-                overrunFactor: gate.environmentPolicy?.overrunFactor ?? EnvironmentPolicy.defaultOverrunFactor,
-                onOverrun: gate.environmentPolicy?.onOverrun ?? .haltAndRollback,
-                baseDirectory: InventoryLoader.directory(of: record.playbookPath), batchGate: batchGate,
+                baseDirectory: InventoryLoader.directory(of: record.playbookPath),
+                gates: .standard(
+                    overrunFactor: gate.environmentPolicy?.overrunFactor ?? EnvironmentPolicy.defaultOverrunFactor,
+                    onOverrun: gate.environmentPolicy?.onOverrun ?? .haltAndRollback, window: batchGate),
                 resume: plan.state),
-            fleet: fleet, takeOverOwnLeases: true, recordRefusal: false, reporter: reporter, stop: stop,
-            recorder: RunSession.recorder(journal: journal, run: runID, stop: stop), notifier: nil)
-        try session.lease()
+            fleet: fleet, takeOverFrom: deadHolder, recordRefusal: false, reporter: reporter, stop: stop,
+            recorder: RunSession.recorder(journal: journal, run: runID, fence: fence, stop: stop), notifier: nil)
+        try await session.lease()
         let rerun = plan.rerun.map { "'\($0.name)' on \($0.host)" }
-        _ = try journalCall {
-            try journal.append(
+        _ = try await journalCall {
+            try await journal.append(
                 .note(
                     JournalNote(
                         kind: .resumed,
@@ -152,23 +157,30 @@ struct ResumeCommand: AsyncParsableCommand {
         try await session.execute()
     }
 
-    /// A run whose controller still holds unexpired leases is live: resuming it would run steps twice at once.
-    private func refuseIfLive(_ record: RunRecord, journal: any Journal) throws {
-        let now = Date()
-        let held = try journalCall { try journal.locks() }.filter { $0.run == record.id && !$0.isExpired(at: now) }
-        guard let lock = held.first else { return }
-        let here = ProcessInfo.processInfo.hostName
-        if lock.controller == here {
-            // Same machine: ask the kernel whether that controller still exists.
-            if kill(lock.pid, 0) != 0 && errno == ESRCH { return }
-            Terminal.error(
-                "REFUSED (exit 4): run \(record.id) is still live: its controller (pid \(lock.pid), \(lock.operator)) "
-                    + "holds \(counted(held.count, "host"))")
-        } else {
-            Terminal.error(
-                "REFUSED (exit 4): run \(record.id) may still be live on \(lock.controller) (pid \(lock.pid)); "
-                    + "its leases expire at \(EventChain.timestamp(lock.expiresAt)) (or: drover unlock)")
+    /// A run whose controller still holds leases and may be working is live: resuming it would run steps twice at
+    /// once. Refuses (exit 4) naming that controller.
+    /// - Returns: the run's holder found provably dead (its leases are taken over from exactly it), or nil.
+    private func refuseIfLive(_ record: RunRecord, journal: any Journal) async throws -> LeaseHolder? {
+        let (leases, now) = try await journalCall { (try await journal.leases(), try await journal.now()) }
+        let held = leases.filter { $0.holder.run == record.id && $0.isHeld(at: now) }
+        var dead: LeaseHolder?
+        for lease in held {
+            switch JournalOptions.liveness(lease, now: now) {
+            case .dead, .lapsed:
+                dead = dead ?? lease.holder
+            case .alive:
+                Terminal.error(
+                    "REFUSED (exit 4): run \(record.id) is still live: its controller (pid \(lease.holder.pid), "
+                        + "\(lease.holder.operator)) holds \(counted(held.count, "machine"))")
+                throw ExitCode(4)
+            case .unknown:
+                Terminal.error(
+                    "REFUSED (exit 4): run \(record.id) may still be live on \(lease.holder.controller) (pid "
+                        + "\(lease.holder.pid)); its leases expire at \(EventChain.timestamp(lease.expiresAt)) (or: drover "
+                        + "unlock \(lease.names.joined(separator: " ")))")
+                throw ExitCode(4)
+            }
         }
-        throw ExitCode(4)
+        return dead
     }
 }

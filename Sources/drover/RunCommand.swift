@@ -103,11 +103,12 @@ struct RunCommand: AsyncParsableCommand {
             limit: fleet.selection.limit, sshConfig: fleet.selection.sshConfig, forks: fleet.forks,
             environment: inventory.environment, operator: JournalOptions.operatorName, change: loaded.change,
             hostCount: targets.count, checkOnly: check, outline: StageOutline.of(loaded), startedAt: Date())
-        try journalCall { try journal.begin(record) }
+        try await journalCall { try await journal.begin(record) }
         let stop = StopSignal()
-        let recorder = RunSession.recorder(journal: journal, run: runID, stop: stop)
+        let recorder = RunSession.recorder(
+            journal: journal, run: runID, fence: RunSession.fence(runID: runID, targets: targets), stop: stop)
         let emit: @Sendable (RunEvent) async -> Void = { event in
-            await recorder.record(event)
+            _ = await recorder.record(event)
             reporter.handle(event)
         }
         // Notices report their deliveries from code that cannot wait: queued, written in order, flushed at the end.
@@ -178,16 +179,16 @@ struct RunCommand: AsyncParsableCommand {
             now: wallClock, firstBatchEstimate: loaded.change.estimate.map { $0 / max(1, planned) })
 
         var configuration = RolloutEngine.Configuration(
-            runID: runID, forks: fleet.forks, checkOnly: check,
-            overrunFactor: environmentPolicy?.overrunFactor ?? EnvironmentPolicy.defaultOverrunFactor,
-            onOverrun: environmentPolicy?.onOverrun ?? .haltAndRollback,
-            baseDirectory: InventoryLoader.directory(of: playbook), batchGate: batchGate)
+            runID: runID, forks: fleet.forks, checkOnly: check, baseDirectory: InventoryLoader.directory(of: playbook),
+            gates: .standard(
+                overrunFactor: environmentPolicy?.overrunFactor ?? EnvironmentPolicy.defaultOverrunFactor,
+                onOverrun: environmentPolicy?.onOverrun ?? .haltAndRollback, window: batchGate))
         configuration.announcesStart = false
         let session = RunSession(
             journal: journal, runID: runID, playbook: loaded, inventory: inventory, targets: targets,
             configuration: configuration, fleet: fleet, reporter: reporter, stop: stop, recorder: recorder,
             notifier: notifier)
-        try session.lease()
+        try await session.lease()
         try await session.execute()
     }
 

@@ -204,7 +204,7 @@ final class RunReporter: @unchecked Sendable {
         }
         var counts: [HostSummary.State: Int] = [:]
         for host in summary.hosts { counts[host.state, default: 0] += 1 }
-        let order: [HostSummary.State] = [.ok, .failed, .rolledBack, .rollbackFailed, .interrupted, .skipped]
+        let order: [HostSummary.State] = [.ok, .failed, .rolledBack, .rollbackFailed, .interrupted, .leaseLost, .skipped]
         let tally = order.compactMap { state in counts[state].map { "\($0) \(state.rawValue.replacingOccurrences(of: "_", with: " "))" } }
         lines.append("")
         lines.append("\(summary.hosts.count) hosts: \(tally.joined(separator: ", ")) in \(DurationText.format(summary.duration))")

@@ -4,7 +4,7 @@ import DroverModel
 import Foundation
 
 /// `drover runs [--output json]`: the journal's runs, newest first.
-struct RunsCommand: ParsableCommand {
+struct RunsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs", abstract: "List the runs in the journal, newest first.")
 
@@ -13,9 +13,9 @@ struct RunsCommand: ParsableCommand {
 
     @OptionGroup var journalOptions: JournalOptions
 
-    func run() throws {
+    func run() async throws {
         let journal = try journalOptions.open()
-        let runs = try journalCall { try journal.runs(since: nil) }
+        let runs = try await journalCall { try await journal.runs(since: nil) }
         switch output {
         case .json:
             for run in runs { print(Self.json(run)) }

@@ -10,15 +10,15 @@ import Testing
 struct JournalCLITests {
     init() throws { try Testbed.ensureUp() }
 
-    private let binary = ProcessInfo.processInfo.environment["DROVER_BINARY"]
+    let binary = ProcessInfo.processInfo.environment["DROVER_BINARY"]
         ?? Testbed.repositoryRoot + "/.build/debug/drover"
 
-    private func drover(_ arguments: [String]) async throws -> Subprocess.Result {
+    func drover(_ arguments: [String]) async throws -> Subprocess.Result {
         try await Subprocess.run(binary, arguments, environment: ["USER": "ci-operator"], timeout: .seconds(120))
     }
 
     /// A temp directory with a journal path, and a unique directory name for the hosts.
-    private func workspace() async throws -> (directory: String, journal: String, remote: String) {
+    func workspace() async throws -> (directory: String, journal: String, remote: String) {
         let id = UUID().uuidString.prefix(8).lowercased()
         let directory = NSTemporaryDirectory() + "drover-journal-cli-" + id
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -27,7 +27,7 @@ struct JournalCLITests {
 
     /// Three stages: a check, a batched rollout appending one line per step to `remote/log`, a verification.
     /// The step `slow` sleeps on the second batch until the test creates `remote/go` (before resuming).
-    private func playbook(in directory: String, remote: String, slowIdempotent: Bool = true) async throws -> String {
+    func playbook(in directory: String, remote: String, slowIdempotent: Bool = true) async throws -> String {
         let path = directory + "/playbook.yml"
         try """
             name: Journal CLI test
@@ -61,12 +61,12 @@ struct JournalCLITests {
     }
 
     /// Lets `slow` finish at once from now on.
-    private func release(_ limit: String, _ remote: String) async throws {
+    func release(_ limit: String, _ remote: String) async throws {
         let result = try await drover(["exec", "-i", Testbed.inventoryPath, "--limit", limit, "--", "mkdir -p \(remote) && touch \(remote)/go"])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
     }
 
-    private func lines(of host: String, _ remote: String) async throws -> [String] {
+    func lines(of host: String, _ remote: String) async throws -> [String] {
         let result = try await drover(["exec", "-i", Testbed.inventoryPath, "--limit", host, "--output", "json", "--", "cat \(remote)/log"])
         let object = try #require(
             try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stdout)")
@@ -76,7 +76,7 @@ struct JournalCLITests {
         return (object["stdout"] as? String ?? "").split(separator: "\n").map(String.init)
     }
 
-    private func runIDs(_ journal: String) async throws -> [String] {
+    func runIDs(_ journal: String) async throws -> [String] {
         let result = try await drover(["runs", "--journal", journal, "--output", "json"])
         return try result.stdout.split(separator: "\n").map {
             try #require((try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["id"] as? String)
@@ -166,7 +166,11 @@ struct JournalCLITests {
             "run", playbook, "-i", Testbed.inventoryPath, "--limit", "host010", "--journal", journal, "--yes",
         ])
         #expect(other.status == 4, "\(other.stdout)\(other.stderr)")
-        #expect(other.stderr.contains("locked by run \(id) of ci-operator"), "\(other.stderr)")
+        #expect(other.stderr.contains("host010 (127.0.1.10:22) locked by run \(id) of ci-operator"), "\(other.stderr)")
+        // Its controller is provably gone (same machine, pid gone): the refusal says so and what to do.
+        #expect(other.stderr.contains("run \(id)'s controller (pid \(controller.pid) on this machine) is gone"), "\(other.stderr)")
+        #expect(other.stderr.contains("drover resume \(id)"))
+        #expect(other.stderr.contains("drover unlock host010"))
 
         try await release("host00[7-8]", remote)
         let resumed = try await drover(["resume", id, "--journal", journal, "--connect-timeout", "30s"])
@@ -190,7 +194,7 @@ struct JournalCLITests {
         #expect(log.stdout.contains("'slow' on host007") && log.stdout.contains("'slow' on host008"))
         #expect(log.stdout.contains("SUCCESSFUL"))
         let unlocked = try await drover(["unlock", "host005", "--journal", journal])
-        #expect(unlocked.stdout.contains("host005: not locked"))
+        #expect(unlocked.stdout.contains("host005: not leased"))
     }
 
     @Test func cutOffStepThatIsNotIdempotentStopsResumeNamingTheHost() async throws {

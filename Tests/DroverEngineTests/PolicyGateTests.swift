@@ -183,17 +183,15 @@ import Testing
                     steps: [Step(action: .run(Template("deploy {{ host.name }}")!))],
                     rollback: [Step(action: .run(Template("revert {{ host.name }}")!))])
             ])
-        let events = EventLog()
+        let events = EventRecorder()
+        let window = closesAt.map {
+            WindowFitGate(now: { clock.date }, closesAt: $0, closing: .windowEnds("Primary"), firstBatchEstimate: nil)
+        }
         let engine = RolloutEngine(
             playbook: playbook, inventory: inventory, targets: hosts,
             configuration: .init(
-                runID: "r1", forks: 1, overrunFactor: 1.5, onOverrun: onOverrun,
-                batchGate: { input in
-                    WindowFit.decision(
-                        input, now: clock.date, closesAt: closesAt, closing: .windowEnds("Primary"),
-                        firstBatchEstimate: nil)
-                }),
-            transport: transport, events: { events.append($0) }, sleep: { _ in }, now: { clock.now })
+                runID: "r1", forks: 1, gates: .standard(overrunFactor: 1.5, onOverrun: onOverrun, window: window)),
+            transport: transport, events: events.sink, sleep: { _ in }, now: { clock.now })
         return (await engine.run(), transport, events.all)
     }
 

@@ -36,11 +36,11 @@ import Testing
             }
         }
         let inventory = inventory(apps: apps)
-        let events = EventLog()
+        let events = EventRecorder()
         let engine = RolloutEngine(
             playbook: playbook, inventory: inventory, targets: inventory.hosts,
             configuration: .init(runID: "r1", forks: 50), transport: transport,
-            events: { events.append($0) }, sleep: { _ in })
+            events: events.sink, sleep: { _ in })
         let summary = await engine.run()
         return (summary, transport, events.all)
     }
@@ -225,6 +225,7 @@ import Testing
             configuration: .init(runID: "r1", forks: 1), transport: transport, stop: stop,
             events: { event in
                 if case .stepStarted(let ref) = event, ref.host == "app1", ref.step == 0 { stop.escalate() }
+                return .durable
             }, sleep: { _ in })
         let summary = await engine.run()
         #expect(summary.status == .interrupted)
@@ -244,7 +245,7 @@ import Testing
         let inventory = Inventory(hosts: hosts, groups: [InventoryGroup(name: "app", hosts: ["app1", "app2"])])
         var engine = RolloutEngine(
             playbook: playbook, inventory: inventory, targets: inventory.hosts,
-            configuration: .init(runID: "r1"), transport: transport, events: { _ in }, sleep: { _ in })
+            configuration: .init(runID: "r1"), transport: transport, events: { _ in .durable }, sleep: { _ in })
         engine.becomePassword = { source in source == .environment("DROVER_TEST_SUDO_PW") ? "s3cr3t" : nil }
         let summary = await engine.run()
         #expect(summary.status == .successful)
@@ -267,10 +268,10 @@ import Testing
             }
         }
         let inventory = inventory(apps: 2)
-        let events = EventLog()
+        let events = EventRecorder()
         let engine = RolloutEngine(
             playbook: playbook, inventory: inventory, targets: inventory.hosts,
-            configuration: .init(runID: "r1"), transport: transport, events: { events.append($0) }, sleep: { _ in })
+            configuration: .init(runID: "r1"), transport: transport, events: events.sink, sleep: { _ in })
         _ = await engine.run()
         let reasons = Dictionary(uniqueKeysWithValues: events.all.compactMap { event -> (String, String)? in
             if case .hostFailed(_, let host, _, let reason) = event { return (host, reason) }
@@ -280,6 +281,24 @@ import Testing
         #expect(reasons["app2"] == "run: deploy: exited 200", "a status that is no signal's gets no guess")
     }
 
+    @Test func stepDurationsAreMeasuredOnTheEnginesClock() async {
+        let clock = ManualWallClock(start: Date(timeIntervalSince1970: 0))
+        let transport = ScriptedTransport { _ in
+            .answers { command in
+                if command.hasPrefix("deploy") { clock.advance(by: .seconds(90)) }
+                return CommandResult(exitStatus: 0)
+            }
+        }
+        let inventory = inventory(apps: 2)
+        let engine = RolloutEngine(
+            playbook: rollout(serial: [.count(1)]), inventory: inventory, targets: inventory.hosts,
+            configuration: .init(runID: "r1"), transport: transport, events: { _ in .durable }, sleep: { _ in },
+            now: { clock.now })
+        let summary = await engine.run()
+        #expect(summary.hosts.filter { $0.name.hasPrefix("app") }.map(\.duration) == [.seconds(90), .seconds(90)])
+        #expect(summary.duration == .seconds(180))
+    }
+
     @Test func checkModeRunsChecksAndChangesNothing() async {
         var playbook = rollout(serial: [])
         playbook.stages[0].steps.append(Step(action: .check(.command(Template("test -f /ok")!))))
@@ -287,17 +306,10 @@ import Testing
         let inventory = inventory(apps: 2)
         let engine = RolloutEngine(
             playbook: playbook, inventory: inventory, targets: inventory.hosts,
-            configuration: .init(runID: "r1", checkOnly: true), transport: transport, events: { _ in }, sleep: { _ in })
+            configuration: .init(runID: "r1", checkOnly: true), transport: transport, events: { _ in .durable },
+            sleep: { _ in })
         let summary = await engine.run()
         #expect(summary.status == .successful)
         #expect(transport.commands.map(\.command) == ["test -f /ok", "test -f /ok"])
     }
-}
-
-/// Collects events from the engine (called from its tasks).
-final class EventLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var events: [RunEvent] = []
-    func append(_ event: RunEvent) { lock.withLock { events.append(event) } }
-    var all: [RunEvent] { lock.withLock { events } }
 }

@@ -7,13 +7,13 @@ import Testing
 
 /// The events' hash chain: intact after writing, and any edit, deletion or truncation named by its event.
 @Suite struct HashChainTests {
-    @Test func freshlyWrittenChainVerifies() throws {
-        let journal = try JournalFixtures.journalWithRolledBackRun()
-        let reports = try journal.verify()
+    @Test func freshlyWrittenChainVerifies() async throws {
+        let journal = try await JournalFixtures.journalWithRolledBackRun()
+        let reports = try await journal.verify()
         #expect(reports.count == 1)
         #expect(reports[0].isIntact)
         #expect(reports[0].events == JournalFixtures.rolledBackRun.count)
-        let events = try journal.events(run: JournalFixtures.record().id)
+        let events = try await journal.events(run: JournalFixtures.record().id)
         #expect(events.first?.previousHash == EventChain.genesis)
         for (previous, next) in zip(events, events.dropFirst()) { #expect(next.previousHash == previous.hash) }
     }
@@ -48,31 +48,31 @@ import Testing
     ]
 
     @Test(arguments: tampering)
-    func verifyNamesTheFirstTamperedEvent(_ tamper: Tamper) throws {
+    func verifyNamesTheFirstTamperedEvent(_ tamper: Tamper) async throws {
         let directory = try JournalFixtures.temporaryDirectory()
         let path = directory + "/journal.sqlite"
         let journal = try SQLiteJournal(path: path, now: SteppingClock(start: JournalFixtures.start).now)
-        try journal.begin(JournalFixtures.record())
-        for event in JournalFixtures.rolledBackRun { try journal.append(.event(event), run: JournalFixtures.record().id) }
-        #expect(try journal.verify().allSatisfy(\.isIntact))
+        try await journal.begin(JournalFixtures.record())
+        for event in JournalFixtures.rolledBackRun { try await journal.append(.event(event), run: JournalFixtures.record().id) }
+        #expect(try await journal.verify().allSatisfy(\.isIntact))
 
         let database = try DatabaseQueue(path: path)
-        try database.write { db in
+        try await database.write { db in
             try db.execute(sql: "DROP TRIGGER events_are_append_only_update; DROP TRIGGER events_are_append_only_delete")
             try db.execute(sql: tamper.sql)
         }
-        let report = try #require(try journal.verify(run: JournalFixtures.record().id).first)
+        let report = try #require(try await journal.verify(run: JournalFixtures.record().id).first)
         let problem = try #require(report.problem)
         #expect(problem.sequence == tamper.sequence)
         #expect(problem.message.contains(tamper.message), "\(problem.message)")
     }
 
-    @Test func eventsCannotBeEditedThroughTheDatabaseWhileTheTriggersStand() throws {
+    @Test func eventsCannotBeEditedThroughTheDatabaseWhileTheTriggersStand() async throws {
         let directory = try JournalFixtures.temporaryDirectory()
         let path = directory + "/journal.sqlite"
         let journal = try SQLiteJournal(path: path)
-        try journal.begin(JournalFixtures.record())
-        try journal.append(.event(JournalFixtures.rolledBackRun[0]), run: JournalFixtures.record().id)
+        try await journal.begin(JournalFixtures.record())
+        try await journal.append(.event(JournalFixtures.rolledBackRun[0]), run: JournalFixtures.record().id)
         let database = try DatabaseQueue(path: path)
         #expect(throws: DatabaseError.self) {
             try database.write { db in try db.execute(sql: "UPDATE events SET payload = '{}'") }
@@ -82,9 +82,9 @@ import Testing
         }
     }
 
-    @Test func storedEventsDecodeBackToTheSameEvents() throws {
-        let journal = try JournalFixtures.journalWithRolledBackRun()
-        let decoded = try journal.events(run: JournalFixtures.record().id).map { try $0.entry() }
+    @Test func storedEventsDecodeBackToTheSameEvents() async throws {
+        let journal = try await JournalFixtures.journalWithRolledBackRun()
+        let decoded = try await journal.events(run: JournalFixtures.record().id).map { try $0.entry() }
         #expect(decoded == JournalFixtures.rolledBackRun.map { JournalEntry.event($0) })
     }
 }

@@ -98,10 +98,10 @@ enum JournalFixtures {
     }
 
     /// A journal holding `rolledBackRun`, stamped one second apart from 02:00:00Z.
-    static func journalWithRolledBackRun() throws -> SQLiteJournal {
-        let journal = try InMemoryJournal.make(clock: SteppingClock(start: start))
-        try journal.begin(record())
-        for event in rolledBackRun { try journal.append(.event(event), run: record().id) }
+    static func journalWithRolledBackRun() async throws -> InMemoryJournal {
+        let journal = InMemoryJournal.make(clock: SteppingClock(start: start))
+        try await journal.begin(record())
+        for event in rolledBackRun { try await journal.append(.event(event), run: record().id) }
         return journal
     }
 

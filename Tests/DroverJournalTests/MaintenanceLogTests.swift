@@ -8,10 +8,10 @@ import Testing
 @Suite struct MaintenanceLogTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
 
-    private func log() throws -> MaintenanceLog {
-        let journal = try JournalFixtures.journalWithRolledBackRun()
+    private func log() async throws -> MaintenanceLog {
+        let journal = try await JournalFixtures.journalWithRolledBackRun()
         let id = JournalFixtures.record().id
-        return MaintenanceLog(run: try #require(try journal.run(id)), events: try journal.events(run: id))
+        return MaintenanceLog(run: try #require(try await journal.run(id)), events: try await journal.events(run: id))
     }
 
     /// Set DROVER_UPDATE_GOLDEN=1 to rewrite the golden file after an intended change.
@@ -19,17 +19,18 @@ import Testing
         let url = Self.fixtures.appendingPathComponent(name)
         if ProcessInfo.processInfo.environment["DROVER_UPDATE_GOLDEN"] == "1" {
             try text.write(to: url, atomically: true, encoding: .utf8)
+            Issue.record("golden file \(name) rewritten: check the diff and run again without DROVER_UPDATE_GOLDEN")
         }
         let expected = try String(contentsOf: url, encoding: .utf8)
         #expect(text == expected)
     }
 
-    @Test func rolledBackRunRendersAsTheGoldenMarkdown() throws {
-        try compare(try log().markdown(), golden: "rolled-back-run.md")
+    @Test func rolledBackRunRendersAsTheGoldenMarkdown() async throws {
+        try compare(try await log().markdown(), golden: "rolled-back-run.md")
     }
 
-    @Test func rolledBackRunShowsTheDecisionAndEveryRolledBackHost() throws {
-        let log = try log()
+    @Test func rolledBackRunShowsTheDecisionAndEveryRolledBackHost() async throws {
+        let log = try await log()
         #expect(log.rolledBack == ["app3", "app1", "app2"])
         #expect(log.issues.contains { $0.text.contains("decision: HALT stage 2 'Roll out 2.4.1' (whole_batch_failed)") })
         #expect(log.preMaintenanceChecks.map(\.passed) == [3])
@@ -39,22 +40,22 @@ import Testing
         #expect(text.contains("ROLLED BACK"))
     }
 
-    @Test func jsonLogHasEverySection() throws {
+    @Test func jsonLogHasEverySection() async throws {
         let object = try #require(
-            try JSONSerialization.jsonObject(with: Data(try log().json().utf8)) as? [String: Any])
+            try JSONSerialization.jsonObject(with: Data(try await log().json().utf8)) as? [String: Any])
         for key in ["change", "window", "people", "pre_maintenance_checks", "execution", "issues", "verification", "completion"] {
             #expect(object[key] != nil, "missing \(key)")
         }
         #expect((object["completion"] as? [String: String])?["status"] == "ROLLED BACK")
     }
 
-    @Test func runRecordFollowsItsEvents() throws {
-        let journal = try JournalFixtures.journalWithRolledBackRun()
-        let run = try #require(try journal.run(JournalFixtures.record().id))
+    @Test func runRecordFollowsItsEvents() async throws {
+        let journal = try await JournalFixtures.journalWithRolledBackRun()
+        let run = try #require(try await journal.run(JournalFixtures.record().id))
         #expect(run.status == .rolledBack)
         #expect(run.finishedAt != nil)
         #expect(run.head.count == JournalFixtures.rolledBackRun.count)
-        let results = try journal.stepResults(run: run.id)
+        let results = try await journal.stepResults(run: run.id)
         let health = try #require(results.first { $0.ref.host == "app3" && $0.ref.name == "Health gate" })
         #expect(health.status == .failed)
         #expect(health.exitStatus == 3)

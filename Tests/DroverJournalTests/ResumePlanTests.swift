@@ -107,7 +107,7 @@ import Testing
         ])
         let engine = RolloutEngine(
             playbook: ResumePlanTests.playbook, inventory: inventory, targets: hosts,
-            configuration: .init(runID: "r1", resume: resume), transport: transport, events: { _ in }, sleep: { _ in })
+            configuration: .init(runID: "r1", resume: resume), transport: transport, events: { _ in .durable }, sleep: { _ in })
         let summary = await engine.run()
         #expect(summary.status == .successful)
         #expect(transport.commands.contains { $0.host == "b" && $0.command.contains("restart") })
@@ -126,7 +126,7 @@ import Testing
         ])
         let engine = RolloutEngine(
             playbook: ResumePlanTests.playbook, inventory: inventory, targets: hosts,
-            configuration: .init(runID: "r1", resume: resume), transport: transport, events: { _ in }, sleep: { _ in })
+            configuration: .init(runID: "r1", resume: resume), transport: transport, events: { _ in .durable }, sleep: { _ in })
         let summary = await engine.run()
         #expect(summary.status == .rolledBack)
         #expect(transport.commands.contains { $0.command.contains("revert") })

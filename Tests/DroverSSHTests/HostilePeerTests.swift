@@ -90,7 +90,7 @@ extension OverRealSSH {
                 playbook: Playbook(name: "hostile", stages: [stage]),
                 inventory: Inventory(hosts: hosts, groups: [InventoryGroup(name: "app", hosts: hosts.map(\.name))]),
                 targets: hosts, configuration: .init(runID: "hostile"),
-                transport: makeRunTransport(connectTimeout: Self.connectTimeout), events: { _ in })
+                transport: makeRunTransport(connectTimeout: Self.connectTimeout), events: { _ in .durable })
             let clock = ContinuousClock()
             let start = clock.now
             let summary = await engine.run()

@@ -27,7 +27,7 @@ extension OverRealSSH {
                 playbook: Playbook(name: "rules", vars: ["root": .string(root)], stages: stages),
                 inventory: Inventory(hosts: hosts, groups: [InventoryGroup(name: "app", hosts: hosts.map(\.name))]),
                 targets: hosts, configuration: .init(runID: "rules", checkOnly: checkOnly), transport: makeRunTransport(),
-                events: { _ in }
+                events: { _ in .durable }
             ).run()
         }
 
@@ -132,7 +132,8 @@ extension OverRealSSH {
             var engine = RolloutEngine(
                 playbook: Playbook(name: "rules", vars: ["root": .string(root)], stages: [stage]),
                 inventory: Inventory(hosts: fleet, groups: [InventoryGroup(name: "app", hosts: fleet.map(\.name))]),
-                targets: fleet, configuration: .init(runID: "rules"), transport: makeRunTransport(), events: { _ in })
+                targets: fleet, configuration: .init(runID: "rules"), transport: makeRunTransport(),
+                events: { _ in .durable })
             engine.becomePassword = { _ in "not-a-real-password" }
             let summary = await engine.run()
             #expect(summary.status == .successful, "\(summary.hosts)")

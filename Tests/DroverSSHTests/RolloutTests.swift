@@ -52,7 +52,7 @@ extension OverRealSSH {
             let engine = RolloutEngine(
                 playbook: Playbook(name: "demo", stages: [stage]), inventory: inventory, targets: hosts,
                 configuration: .init(runID: "test"), transport: makeRunTransport(connectTimeout: connectTimeout),
-                events: { _ in })
+                events: { _ in .durable })
             return await engine.run()
         }
 
@@ -144,9 +144,10 @@ extension OverRealSSH {
                 configuration: .init(runID: "test"), transport: makeRunTransport(connectTimeout: .seconds(3)),
                 events: { event in
                     guard case .stepStarted(let ref) = event, ref.name == "long work", let action = victims[ref.host]
-                    else { return }
+                    else { return .durable }
                     let index = indexes[ref.host]!
                     Thread.detachNewThread { _ = try? Testbed.script(action, String(index)) }
+                    return .durable
                 })
             let clock = ContinuousClock()
             let start = clock.now
@@ -179,7 +180,7 @@ extension OverRealSSH {
             try #require(setup.allSatisfy { $0.succeeded })
             let summary = await RolloutEngine(
                 playbook: Playbook(name: "demo", stages: [stage]), inventory: inventory, targets: hosts,
-                configuration: .init(runID: "test"), transport: makeRunTransport(), events: { _ in }
+                configuration: .init(runID: "test"), transport: makeRunTransport(), events: { _ in .durable }
             ).run()
             #expect(summary.status == .successful)
             let recorded = try await runOn(15, "cat \(log); rm -f \(log)")

@@ -38,15 +38,15 @@ extension OverRealSSH {
                 playbook: Playbook(name: "window demo", stages: [stage]), inventory: inventory, targets: hosts,
                 configuration: .init(
                     runID: "window-test",
-                    batchGate: { input in
-                        WindowFit.decision(
-                            input, now: clock.date, closesAt: closesAt, closing: .windowEnds("Primary"),
-                            firstBatchEstimate: .seconds(20 * 60))
-                    }),
+                    gates: .standard(
+                        window: WindowFitGate(
+                            now: { clock.date }, closesAt: closesAt, closing: .windowEnds("Primary"),
+                            firstBatchEstimate: .seconds(20 * 60)))),
                 transport: makeRunTransport(),
                 events: { event in
                     // Each host's switch "takes" 10 minutes: batch 1 measures 30.
                     if case .stepFinished(let ref, _) = event, ref.name == "switch" { clock.advance(by: .seconds(10 * 60)) }
+                    return .durable
                 },
                 now: { clock.now })
             let summary = await engine.run()
