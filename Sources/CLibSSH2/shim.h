@@ -3,7 +3,9 @@
 
 #include <libssh2.h>
 #include <libssh2_sftp.h>
+#include <errno.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
@@ -16,6 +18,145 @@
 /* Constants that are macros of expressions Swift cannot import. */
 static const long drover_libssh2_channel_window_default = 2 * 1024 * 1024;
 static const long drover_libssh2_channel_packet_default = 32768;
+
+/* What the reactor knows about one session's socket beyond what libssh2 says. libssh2 reads and writes through
+   drover_recv and drover_send (below), which keep it; it is the session's `abstract`. */
+typedef struct {
+    /* Bytes drover_recv may still hand libssh2 before it answers EAGAIN, until the reactor refills it for its next
+       turn. libssh2 1.10 loops inside one call for as long as bytes keep coming (a server's first line that never
+       ends is read a byte per recv, 256 at a time, looking for "SSH-"; a transport read drains the socket until it
+       is empty), so without this a peer that sends without end keeps the reactor thread, and every other host,
+       waiting. Each recv costs at least DROVER_RECV_MIN_COST, so a turn is bounded in calls too. */
+    long budget;
+    /* drover_recv answered EAGAIN because the budget ran out: bytes may be waiting on the socket. */
+    int starved;
+    /* errno of the last recv or send that failed (ECONNRESET, ETIMEDOUT, …); 0 when none did. */
+    int socket_errno;
+    /* The peer closed the connection (recv returned 0). */
+    int peer_closed;
+    /* Bytes received in all. */
+    unsigned long long received;
+    /* The first bytes the server sent: its identification line, or what it sent instead. */
+    unsigned char first[320];
+    unsigned int first_length;
+} drover_session_io;
+
+/* What one recv costs the budget at least: a peer feeding libssh2 a byte per call gets 256 calls per MiB. */
+#define DROVER_RECV_MIN_COST 4096
+
+/* libssh2's recv callback: recv(2) within the session's budget, keeping the accounting above. */
+static inline ssize_t drover_recv(libssh2_socket_t socket, void *buffer, size_t length, int flags, void **abstract) {
+    drover_session_io *io = (drover_session_io *)*abstract;
+    if (io->budget <= 0) {
+        io->starved = 1;
+        return -EAGAIN;
+    }
+    if (length > (size_t)io->budget) length = (size_t)io->budget;
+    ssize_t count = recv(socket, buffer, length, flags);
+    if (count < 0) {
+        int error = errno;
+        if (error == EAGAIN || error == EWOULDBLOCK || error == EINTR) return -EAGAIN;
+        io->socket_errno = error;
+        return -error;
+    }
+    if (count == 0) {
+        io->peer_closed = 1;
+        return 0;
+    }
+    io->budget -= count < DROVER_RECV_MIN_COST ? DROVER_RECV_MIN_COST : count;
+    if (io->first_length < sizeof io->first) {
+        size_t room = sizeof io->first - io->first_length;
+        size_t take = (size_t)count < room ? (size_t)count : room;
+        memcpy(io->first + io->first_length, buffer, take);
+        io->first_length += (unsigned int)take;
+    }
+    io->received += (unsigned long long)count;
+    return count;
+}
+
+/* libssh2's send callback: send(2), keeping the errno of a failure. */
+static inline ssize_t drover_send(libssh2_socket_t socket, const void *buffer, size_t length, int flags,
+                                  void **abstract) {
+    drover_session_io *io = (drover_session_io *)*abstract;
+    ssize_t count = send(socket, buffer, length, flags);
+    if (count < 0) {
+        int error = errno;
+        if (error == EAGAIN || error == EWOULDBLOCK || error == EINTR) return -EAGAIN;
+        io->socket_errno = error;
+        return -error;
+    }
+    return count;
+}
+
+/* A new session that reads and writes through drover_recv and drover_send with `io`; NULL when out of memory. */
+static inline LIBSSH2_SESSION *drover_session_new(drover_session_io *io) {
+    LIBSSH2_SESSION *session = libssh2_session_init_ex(NULL, NULL, NULL, io);
+    if (session) {
+        libssh2_session_callback_set(session, LIBSSH2_CALLBACK_RECV, (void *)drover_recv);
+        libssh2_session_callback_set(session, LIBSSH2_CALLBACK_SEND, (void *)drover_send);
+    }
+    return session;
+}
+
+/* The name of a libssh2 error code (LIBSSH2_ERROR_SOCKET_RECV), NULL for a code libssh2 1.10 does not define. */
+static inline const char *drover_libssh2_error_name(int code) {
+#define DROVER_ERROR_NAME(name) \
+    case name: return #name;
+    switch (code) {
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_NONE)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_SOCKET_NONE)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_BANNER_RECV)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_BANNER_SEND)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_INVALID_MAC)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_KEX_FAILURE)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_ALLOC)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_SOCKET_SEND)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_KEY_EXCHANGE_FAILURE)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_TIMEOUT)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_HOSTKEY_INIT)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_HOSTKEY_SIGN)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_DECRYPT)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_SOCKET_DISCONNECT)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_PROTO)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_PASSWORD_EXPIRED)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_FILE)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_METHOD_NONE)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_AUTHENTICATION_FAILED) /* = LIBSSH2_ERROR_PUBLICKEY_UNRECOGNIZED */
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_CHANNEL_OUTOFORDER)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_CHANNEL_FAILURE)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_CHANNEL_REQUEST_DENIED)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_CHANNEL_UNKNOWN)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_CHANNEL_WINDOW_EXCEEDED)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_CHANNEL_PACKET_EXCEEDED)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_CHANNEL_CLOSED)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_CHANNEL_EOF_SENT)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_SCP_PROTOCOL)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_ZLIB)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_SOCKET_TIMEOUT)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_SFTP_PROTOCOL)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_REQUEST_DENIED)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_METHOD_NOT_SUPPORTED)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_INVAL)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_INVALID_POLL_TYPE)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_PUBLICKEY_PROTOCOL)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_EAGAIN)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_BUFFER_TOO_SMALL)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_BAD_USE)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_COMPRESS)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_OUT_OF_BOUNDARY)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_AGENT_PROTOCOL)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_SOCKET_RECV)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_ENCRYPT)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_BAD_SOCKET)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_KNOWN_HOSTS)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_CHANNEL_WINDOW_FULL)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_KEYFILE_AUTH_FAILED)
+        DROVER_ERROR_NAME(LIBSSH2_ERROR_RANDGEN)
+    default: return NULL;
+    }
+#undef DROVER_ERROR_NAME
+}
 
 /* The reactor's wake-up descriptor (eventfd's flags are not visible to Swift on every libc). */
 static inline int drover_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }

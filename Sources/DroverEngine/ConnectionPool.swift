@@ -23,7 +23,7 @@ public actor ConnectionPool {
         do {
             return try await task.value
         } catch {
-            throw FanOut.hostError(error)
+            throw HostError(error)
         }
     }
 

@@ -61,21 +61,15 @@ public struct FanOut: Sendable {
                 do {
                     result = .success(try await connection.run(command, timeout: timeout))
                 } catch {
-                    result = .failure(Self.hostError(error))
+                    result = .failure(HostError(error))
                 }
                 await connection.close()
             } catch {
-                result = .failure(Self.hostError(error))
+                result = .failure(HostError(error))
             }
             return HostOutcome(host: host, result: result, duration: start.duration(to: clock.now))
         } onResult: { _, outcome in
             onOutcome(outcome)
         }
-    }
-
-    static func hostError(_ error: any Error) -> HostError {
-        if let error = error as? HostError { return error }
-        if error is CancellationError { return HostError(.connectionLost, "cancelled") }
-        return HostError(.connectionLost, "\(error)")
     }
 }

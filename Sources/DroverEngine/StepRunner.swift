@@ -79,7 +79,7 @@ public struct StepRunner: Sendable {
         do {
             connection = try await pool.connection(to: target)
         } catch {
-            return StepOutcome(status: .failed, reason: "\(target.name): \(error.message)", attempts: 0)
+            return StepOutcome(status: .failed, reason: "\(target.name): \(error.message)", hostError: error, attempts: 0)
         }
         var attempts = 0
         var last = StepOutcome(status: .failed, reason: "not run", attempts: 0)
@@ -98,8 +98,11 @@ public struct StepRunner: Sendable {
         return last
     }
 
+    /// The command could not run to its end because of the connection (a timeout or a failed upload may pass
+    /// when tried again).
     private func isConnectionLoss(_ outcome: StepOutcome) -> Bool {
-        outcome.reason?.hasPrefix("connection:") ?? false
+        guard let code = outcome.hostError?.code else { return false }
+        return code != .timedOut && code != .transfer
     }
 
     /// One attempt of the action.
@@ -135,7 +138,8 @@ public struct StepRunner: Sendable {
                 try await connection.upload(localPath: path(local), remotePath: remote, mode: Int32(mode ?? 0o644))
                 return StepOutcome(status: .ok)
             } catch {
-                return StepOutcome(status: .failed, reason: "upload to \(remote): \(FanOut.hostError(error).message)")
+                let error = HostError(error)
+                return StepOutcome(status: .failed, reason: "upload to \(remote): \(error.message)", hostError: error)
             }
         case .script(let source, let arguments):
             guard let local = context.render(source) else { return unrendered(source) }
@@ -143,7 +147,8 @@ public struct StepRunner: Sendable {
             do {
                 try await connection.upload(localPath: path(local), remotePath: remote, mode: 0o700)
             } catch {
-                return StepOutcome(status: .failed, reason: "script upload: \(FanOut.hostError(error).message)")
+                let error = HostError(error)
+                return StepOutcome(status: .failed, reason: "script upload: \(error.message)", hostError: error)
             }
             let rendered = arguments.flatMap { context.renderCommand($0) } ?? ""
             let quoted = ShellQuote.quote(remote)
@@ -178,9 +183,8 @@ public struct StepRunner: Sendable {
         } catch is CancellationError {
             return StepOutcome(status: .failed, reason: "aborted by the operator")
         } catch {
-            let error = FanOut.hostError(error)
-            let prefix = error.code == .timedOut ? "" : "connection: "
-            return StepOutcome(status: .failed, reason: prefix + error.message)
+            let error = HostError(error)
+            return StepOutcome(status: .failed, reason: error.message, hostError: error)
         }
     }
 

@@ -1,9 +1,11 @@
 /// Why a host could not do what was asked, as a sentence an on-call engineer can act on.
 ///
-/// `code` is stable (scripts and the journal key on it); `message` is for people.
+/// `code` is stable (scripts and the journal key on it); `message` is for people; `cause`, when the transport
+/// library reported the failure, is that library's own name for it (`LIBSSH2_ERROR_SOCKET_RECV`), for scripts and
+/// bug reports: it never goes into the sentence.
 public struct HostError: Error, Sendable, Hashable, Codable, CustomStringConvertible {
     public enum Code: String, Sendable, Hashable, Codable {
-        /// DNS failed, the connection was refused, or it timed out.
+        /// DNS failed, the connection was refused or timed out, or the server never completed the SSH handshake.
         case unreachable
         /// known_hosts has no key for this host and the policy is strict.
         case hostKeyUnknown = "host_key_unknown"
@@ -27,10 +29,25 @@ public struct HostError: Error, Sendable, Hashable, Codable, CustomStringConvert
 
     public var code: Code
     public var message: String
+    /// The transport library's name for what failed (`LIBSSH2_ERROR_SOCKET_RECV`), when it reported it.
+    public var cause: String?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, cause: String? = nil) {
         self.code = code
         self.message = message
+        self.cause = cause
+    }
+
+    /// Any error as a `HostError`: a `HostError` as it is, cancellation as "cancelled", anything else (which the
+    /// transports do not throw) as a lost connection that says what it was.
+    public init(_ error: any Error) {
+        if let error = error as? HostError {
+            self = error
+        } else if error is CancellationError {
+            self.init(.connectionLost, "cancelled")
+        } else {
+            self.init(.connectionLost, "the connection failed unexpectedly: \(error)")
+        }
     }
 
     public var description: String { message }

@@ -125,6 +125,9 @@ public struct StepOutcome: Sendable, Hashable, Codable {
     public var result: CommandResult?
     /// Why it failed or was skipped, as a sentence.
     public var reason: String?
+    /// Why the host could not run it, when the host or the connection failed rather than the command (unreachable,
+    /// connection lost, timed out): the machine-readable code (and the transport's cause) behind `reason`.
+    public var hostError: HostError?
     /// Attempts made (1 + retries used).
     public var attempts: Int
     public var duration: Duration
@@ -133,12 +136,13 @@ public struct StepOutcome: Sendable, Hashable, Codable {
     public var sharedFrom: String?
 
     public init(
-        status: Status, result: CommandResult? = nil, reason: String? = nil, attempts: Int = 1,
-        duration: Duration = .zero, sharedFrom: String? = nil
+        status: Status, result: CommandResult? = nil, reason: String? = nil, hostError: HostError? = nil,
+        attempts: Int = 1, duration: Duration = .zero, sharedFrom: String? = nil
     ) {
         self.status = status
         self.result = result
         self.reason = reason
+        self.hostError = hostError
         self.attempts = attempts
         self.duration = duration
         self.sharedFrom = sharedFrom

@@ -80,7 +80,7 @@ final class Bridge: @unchecked Sendable {
     /// Moves what it can without blocking. Returns whether anything moved.
     func pump(_ core: SessionCore) -> Bool {
         guard let session = core.session else {
-            fail(HostErrorFactory.connectionLost("the jump session \(jumpLabel) is gone"))
+            fail(HostErrorFactory.connectionLost(targetName, "the jump session \(jumpLabel) is gone"))
             return true
         }
         let me = ObjectIdentifier(self)

@@ -56,8 +56,7 @@ final class ConnectOperation: ContinuationOperation<Void>, ReactorOperation {
                             phase = .done
                             continue
                         }
-                        throw HostErrorFactory.protocolFailure(
-                            core.label, "asking which login methods are allowed", LibSSH2.lastError(core.session!))
+                        throw core.libssh2Failure(during: .login)
                     }
                     serverMethods = String(cString: list!)
                     attempts = request.credentials.attempts(allowed: Set(serverMethods.split(separator: ",").map(String.init)))
@@ -79,6 +78,8 @@ final class ConnectOperation: ContinuationOperation<Void>, ReactorOperation {
                         attemptStarted = false
                     case .failed(let error):
                         throw error
+                    case .sessionFailed:
+                        throw core.libssh2Failure(during: .login)
                     }
                 case .done:
                     core.enableKeepalive(every: request.keepalive)
@@ -88,24 +89,29 @@ final class ConnectOperation: ContinuationOperation<Void>, ReactorOperation {
             }
         } catch {
             finish(.failure(error))
-            core.teardown(error as? HostError ?? HostErrorFactory.connectionLost("\(error)"))
+            core.teardown(HostError(error))
             return .finished
         }
     }
 
     func expire(_ core: SessionCore) -> Bool {
         let seconds = request.timeout.formatted
-        let detail: String
+        let error: HostError
         switch phase {
         case .start, .tcp:
-            detail = "no answer to the TCP connection within \(seconds) (host down or a firewall dropping packets)"
+            error = HostErrorFactory.unreachable(
+                core.label,
+                "no answer to the TCP connection within \(seconds) (host down or a firewall dropping packets)")
         case .handshake:
-            detail = "the TCP connection opened but sshd did not complete the SSH handshake within \(seconds)"
-                + " (the host may be hung or overloaded)"
+            error = Self.handshakeStalled(
+                label: core.label, timeout: request.timeout, received: core.bytesReceived,
+                first: core.firstBytesReceived, banner: core.session.flatMap(Self.banner))
         default:
-            detail = "login did not complete within \(seconds) (tried: \(methodsTried.joined(separator: ", ")))"
+            error = HostErrorFactory.unreachable(
+                core.label,
+                "login did not complete within \(seconds) (tried: \(methodsTried.joined(separator: ", ")))")
         }
-        finish(.failure(HostErrorFactory.unreachable(core.label, detail)))
+        finish(.failure(error))
         return false
     }
 
@@ -148,11 +154,10 @@ final class ConnectOperation: ContinuationOperation<Void>, ReactorOperation {
     }
 
     private func startSession(_ core: SessionCore) throws {
-        guard let session = libssh2_session_init_ex(nil, nil, nil, nil) else {
-            throw HostErrorFactory.connectionLost("libssh2 could not allocate a session")
+        guard let session = core.makeSession() else {
+            throw HostErrorFactory.connectionLost(core.label, "Drover ran out of memory for a new SSH session")
         }
         _ = drover_release_zero_pages(session)
-        core.session = session
         libssh2_session_set_blocking(session, 0)
         if let preference = request.knownHosts.hostKeyPreference(host: request.host, port: request.port) {
             _ = libssh2_session_method_pref(session, LIBSSH2_METHOD_HOSTKEY, preference)
@@ -174,15 +179,12 @@ final class ConnectOperation: ContinuationOperation<Void>, ReactorOperation {
             return HostError(
                 .connectionLost,
                 "\(core.label): no common algorithms with the server (\(last.message)). libssh2 1.10 needs an "
-                    + "ed25519 or ECDSA host key on the server; an RSA-only host is refused by OpenSSH ≥ 8.8.")
+                    + "ed25519 or ECDSA host key on the server; an RSA-only host is refused by OpenSSH ≥ 8.8.",
+                cause: LibSSH2.errorName(rc))
         }
-        if rc == LIBSSH2_ERROR_SOCKET_DISCONNECT || rc == LIBSSH2_ERROR_SOCKET_RECV
-            || rc == LIBSSH2_ERROR_BANNER_RECV
-        {
-            return HostErrorFactory.unreachable(
-                core.label, "the server closed the connection during the SSH handshake (\(last.message))")
-        }
-        return HostErrorFactory.protocolFailure(core.label, "the SSH handshake", last)
+        return Self.handshakeFailed(
+            label: core.label, first: core.firstBytesReceived, banner: core.session.flatMap(Self.banner),
+            otherwise: core.libssh2Failure(during: .handshake))
     }
 
     private func authRefused() -> HostError {

@@ -8,6 +8,8 @@ enum AuthStep {
     case accepted
     case rejected
     case failed(HostError)
+    /// libssh2 failed for another reason than the credential (the connection broke): the session's last error says.
+    case sessionFailed
 }
 
 /// One way of logging in (agent, a key, a password), advanced on the reactor thread.
@@ -78,7 +80,7 @@ final class KeyAuth: AuthMethod {
                         ? "it could not be read (is it encrypted? set its passphrase variable)"
                         : "wrong passphrase or unreadable key")))
         default:
-            return .failed(HostErrorFactory.protocolFailure(user, "public key login", LibSSH2.lastError(session)))
+            return .sessionFailed
         }
     }
 }
@@ -95,7 +97,7 @@ final class PasswordAuth: AuthMethod {
         case 0: return .accepted
         case LibSSH2.eagain: return .wouldBlock
         case LIBSSH2_ERROR_AUTHENTICATION_FAILED, LIBSSH2_ERROR_PASSWORD_EXPIRED: return .rejected
-        default: return .failed(HostErrorFactory.protocolFailure(user, "password login", LibSSH2.lastError(session)))
+        default: return .sessionFailed
         }
     }
 }

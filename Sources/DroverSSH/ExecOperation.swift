@@ -57,7 +57,7 @@ final class ExecOperation: ContinuationOperation<CommandResult>, ReactorOperatio
 
     func advance(_ core: SessionCore, now: ContinuousClock.Instant) -> OperationStep {
         guard let session = core.session else {
-            finish(.failure(HostErrorFactory.connectionLost("no session")))
+            finish(.failure(HostErrorFactory.connectionLost(core.label, "the session was already closed")))
             return .finished
         }
         while true {
@@ -68,7 +68,7 @@ final class ExecOperation: ContinuationOperation<CommandResult>, ReactorOperatio
                     UInt32(drover_libssh2_channel_packet_default), nil, 0)
                 if channel == nil {
                     if LibSSH2.wouldBlock(session) { return core.blocked }
-                    return fail(core, "opening a channel")
+                    return fail(core, during: .startingCommand)
                 }
                 phase = .start
             case .start:
@@ -76,13 +76,13 @@ final class ExecOperation: ContinuationOperation<CommandResult>, ReactorOperatio
                     libssh2_channel_process_startup(channel, "exec", 4, $0.baseAddress, UInt32($0.count))
                 }
                 if rc == LibSSH2.eagain { return core.blocked }
-                if rc != 0 { return fail(core, "starting the command") }
+                if rc != 0 { return fail(core, during: .startingCommand) }
                 phase = .writeInput
             case .writeInput:
                 switch core.write(&input, to: channel, owner: ObjectIdentifier(self)) {
                 case .done: phase = .sendEOF
                 case .blocked: return core.blocked
-                case .failed: return fail(core, "writing the command's input")
+                case .failed: return fail(core, during: .command)
                 }
             case .sendEOF:
                 // The command gets an empty stdin instead of waiting on one that never comes.
@@ -112,8 +112,8 @@ final class ExecOperation: ContinuationOperation<CommandResult>, ReactorOperatio
             rounds += 1
             let out = read(stream: 0, into: &core.scratch, tail: &stdout, kind: .stdout)
             let err = read(stream: 1, into: &core.scratch, tail: &stderr, kind: .stderr)
-            if out < 0 && out != LibSSH2.eagain { return fail(core, "reading output") }
-            if err < 0 && err != LibSSH2.eagain { return fail(core, "reading output") }
+            if out < 0 && out != LibSSH2.eagain { return fail(core, during: .command) }
+            if err < 0 && err != LibSSH2.eagain { return fail(core, during: .command) }
             if out > 0 || err > 0 { continue }
             if libssh2_channel_eof(channel) == 1 { return nil }
             return core.blocked
@@ -175,8 +175,8 @@ final class ExecOperation: ContinuationOperation<CommandResult>, ReactorOperatio
                     : "the host stopped answering; it will be ended there by `timeout` if the host recovers."))
     }
 
-    private func fail(_ core: SessionCore, _ step: String) -> OperationStep {
-        let error = HostErrorFactory.protocolFailure(core.label, step, LibSSH2.lastError(core.session!))
+    private func fail(_ core: SessionCore, during activity: SSHActivity) -> OperationStep {
+        let error = core.libssh2Failure(during: activity)
         finish(.failure(error))
         core.teardown(error)
         return .finished

@@ -1,5 +1,6 @@
 internal import CLibSSH2
 import Foundation
+import Glibc
 
 /// What an operation asks of the event loop after a step that could not finish.
 enum OperationStep {
@@ -37,9 +38,15 @@ extension ReactorOperation {
 ///
 /// Sessions are never touched from any other thread: callers submit work through a locked inbox and an
 /// `eventfd` wakes the loop. Cost per session is a socket and a few kilobytes, not a thread.
+///
+/// No session keeps the loop to itself: each reads at most its budget per turn (``SessionCore/readBudget``), and
+/// one that stopped with more to do is driven again at once, after the others had their turn.
 final class Reactor: @unchecked Sendable {
     /// The process-wide loop, started on first use.
     static let shared = Reactor()
+
+    /// `poll(2)`, or a stand-in (tests make it fail).
+    typealias Poll = (UnsafeMutablePointer<pollfd>?, nfds_t, Int32) -> Int32
 
     private enum Message {
         case add(SessionCore)
@@ -55,6 +62,7 @@ final class Reactor: @unchecked Sendable {
     private var inbox: [Message] = []
     private let wakeFD: Int32
     private let clock = ContinuousClock()
+    private let poll: Poll
 
     // Reactor-thread state.
     /// Sessions with something to do (an operation, a bridge, a wake-up): looked at on every turn of the loop.
@@ -65,7 +73,9 @@ final class Reactor: @unchecked Sendable {
     private var idle: [ObjectIdentifier: SessionCore] = [:]
     private var idleKeepaliveDue: ContinuousClock.Instant? = nil
 
-    private init() {
+    /// Starts a loop on a thread of its own. The process needs only `shared`; tests make their own to fail its poll.
+    init(poll: @escaping Poll = { Glibc.poll($0, $1, $2) }) {
+        self.poll = poll
         _ = LibSSH2.initialised
         Self.raiseOpenFileLimit()
         // A peer that goes away must be an error code, not a signal that ends the controller.
@@ -153,13 +163,20 @@ final class Reactor: @unchecked Sendable {
             if let due = idleKeepaliveDue, due <= now { sendKeepalives(now: now) }
             if let due = idleKeepaliveDue { nextDeadline = min(nextDeadline ?? due, due) }
             var timeout: Int32 = -1
-            if let nextDeadline {
+            // A session that stopped only to let the others have a turn has more to do now: do not sleep.
+            if sessions.values.contains(where: \.wantsAdvance) {
+                timeout = 0
+            } else if let nextDeadline {
                 let remaining = now.duration(to: nextDeadline)
                 let ms = remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000
                 timeout = Int32(clamping: max(0, ms + 1))
             }
             let ready = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), timeout) }
-            if ready < 0 && errno != EINTR { fatalError("poll failed: errno \(errno)") }
+            if ready < 0 {
+                let error = errno
+                if error != EINTR { pollFailed(error) }  // an interrupted poll is simply asked again
+                continue
+            }
             if fds[0].revents != 0 {
                 var value: UInt64 = 0
                 _ = read(wakeFD, &value, 8)
@@ -187,7 +204,7 @@ final class Reactor: @unchecked Sendable {
             case .enqueue(let core, let operation):
                 if core.isClosed {
                     operation.abandon(
-                        core.failure ?? HostErrorFactory.connectionLost("the session was already closed"))
+                        core.failure ?? HostErrorFactory.connectionLost(core.label, "the session was already closed"))
                 } else {
                     core.queue.append(operation)
                     core.wantsAdvance = true
@@ -202,13 +219,13 @@ final class Reactor: @unchecked Sendable {
                     let operation = core.queue.remove(at: index)
                     operation.abandon(CancellationError())
                     // A half-done libssh2 call cannot be resumed with other work: the session is spent.
-                    if index == 0 { core.teardown(HostErrorFactory.connectionLost("the command was cancelled")) }
+                    if index == 0 { core.teardown(HostErrorFactory.connectionLost(core.label, "the command was cancelled")) }
                 }
             case .close(let core):
                 core.teardown(nil)
             case .bridge(let core, let bridge):
                 if core.isClosed {
-                    bridge.fail(core.failure ?? HostErrorFactory.connectionLost("the jump session was closed"))
+                    bridge.fail(core.failure ?? HostErrorFactory.connectionLost(core.label, "the jump session was closed"))
                 } else {
                     core.bridges.append(bridge)
                     core.wantsAdvance = true
@@ -237,10 +254,27 @@ final class Reactor: @unchecked Sendable {
         for id in closed { idle[id] = nil }
     }
 
+    /// `poll` failed other than by an interruption (out of memory, too many descriptors): the loop cannot tell what
+    /// its sessions are doing any more. Each ends with a sentence its caller records (a run then rolls back as for a
+    /// lost host), instead of the whole controller ending with no note. The loop carries on for new sessions.
+    private func pollFailed(_ error: Int32) {
+        let reason = "the controller could not wait on its SSH connections (poll: \(String(cString: strerror(error)))); "
+            + "its sessions were closed, and a command running on the host may have been cut short"
+        for core in Array(sessions.values) + Array(idle.values) {
+            core.teardown(HostErrorFactory.connectionLost(core.label, reason))
+        }
+        sessions.removeAll()
+        idle.removeAll()
+        idleKeepaliveDue = nil
+        // Bounded: a poll that keeps failing with nothing left to watch is asked again every 10 ms, not in a spin.
+        usleep(10_000)
+    }
+
     /// Runs the session's operations in order until one blocks.
     private func drive(_ core: SessionCore, now: ContinuousClock.Instant) {
         core.wantsAdvance = false
         core.waitEvents = 0
+        core.refillReadBudget()
         var budget = 64  // bound the work one session does per wake, so others get their turn
         while budget > 0, let operation = core.head, !core.isClosed {
             budget -= 1
@@ -254,14 +288,16 @@ final class Reactor: @unchecked Sendable {
                 budget = -1
             }
         }
-        if budget == 0 { core.wantsAdvance = true }  // more to do: come back after the others had a turn
         if !core.bridges.isEmpty { core.pumpBridges() }
+        // More to do (the operations' budget, or the bytes it may read, ran out): come back after the others had a
+        // turn. Bytes left unread on the socket would wake poll, but not bytes libssh2 already holds.
+        if budget == 0 || core.readBudgetSpent { core.wantsAdvance = true }
     }
 
     private func expireHead(_ core: SessionCore) {
         let operation = core.queue.removeFirst()
         if !operation.expire(core) {
-            core.teardown(HostErrorFactory.connectionLost("the session was abandoned after a timeout"))
+            core.teardown(HostErrorFactory.connectionLost(core.label, "the session was abandoned after a timeout"))
         } else {
             core.wantsAdvance = true
         }

@@ -78,19 +78,26 @@ public final class SSHTransport: HostTransport {
     }
 
     private let logins: AsyncLimiter
+    /// The event loop that drives this transport's sessions.
+    let reactor: Reactor
 
-    public init(options: SSHOptions = SSHOptions()) {
+    public convenience init(options: SSHOptions = SSHOptions()) {
+        self.init(options: options, reactor: .shared)
+    }
+
+    init(options: SSHOptions, reactor: Reactor) {
         self.options = options
         self.logins = AsyncLimiter(limit: options.concurrentLogins)
+        self.reactor = reactor
     }
 
     deinit {
-        for core in jumps.withLock({ $0.values.compactMap(\.core) }) { Reactor.shared.close(core) }
+        for core in jumps.withLock({ $0.values.compactMap(\.core) }) { reactor.close(core) }
     }
 
     public func connect(to host: DroverModel.Host) async throws -> any HostConnection {
         let core = try await session(for: host.connection, name: host.name)
-        return SSHConnection(core: core, options: options)
+        return SSHConnection(core: core, options: options, reactor: reactor)
     }
 
     /// Connects, verifies and logs in, directly or through the settings' jump hosts (in order).
@@ -106,7 +113,7 @@ public final class SSHTransport: HostTransport {
             jumpSettings.proxyJump = Array(settings.proxyJump.dropLast())
             let jumpCore = try await jumpSession(for: jumpSettings)
             label += " via \(jump.address)"
-            tunnel = try await Reactor.shared.openBridge(
+            tunnel = try await reactor.openBridge(
                 on: jumpCore, to: settings.address, port: settings.port, jumpLabel: jumpCore.label,
                 timeout: options.connectTimeout)
         } else {
@@ -118,7 +125,7 @@ public final class SSHTransport: HostTransport {
             knownHosts: knownHostsStore(for: settings), credentials: try credentials(for: settings))
         let core = SessionCore(label: label, fd: tunnel ?? -1)
         try await logins.withPermit {
-            try await Reactor.shared.submit(on: core) { ConnectOperation(request: request, continuation: $0) }
+            try await reactor.submit(on: core) { ConnectOperation(request: request, continuation: $0) }
         }
         return core
     }
@@ -221,10 +228,12 @@ public final class SSHTransport: HostTransport {
 final class SSHConnection: HostConnection {
     let core: SessionCore
     private let options: SSHOptions
+    private let reactor: Reactor
 
-    init(core: SessionCore, options: SSHOptions) {
+    init(core: SessionCore, options: SSHOptions, reactor: Reactor) {
         self.core = core
         self.options = options
+        self.reactor = reactor
     }
 
     func run(
@@ -233,13 +242,13 @@ final class SSHConnection: HostConnection {
     ) async throws -> CommandResult {
         let (core, tailLimit) = (core, options.outputTailLimit)
         if options.commands == .sharedShell && input.isEmpty {
-            return try await Reactor.shared.submit(on: core) {
+            return try await reactor.submit(on: core) {
                 ShellOperation(
                     command: command, timeout: timeout, tailLimit: tailLimit, label: core.label, output: output,
                     continuation: $0)
             }
         }
-        return try await Reactor.shared.submit(on: core) {
+        return try await reactor.submit(on: core) {
             ExecOperation(
                 command: command, input: input, timeout: timeout, tailLimit: tailLimit, label: core.label,
                 output: output, continuation: $0)
@@ -263,7 +272,7 @@ final class SSHConnection: HostConnection {
         let timeout = Duration.seconds(60 + Int(info.st_size) / (1 << 20))
         let core = core
         do {
-            try await Reactor.shared.submit(on: core) {
+            try await reactor.submit(on: core) {
                 UploadOperation(
                     localFD: fd, size: Int(info.st_size), remotePath: temporary, mode: mode, timeout: timeout,
                     label: core.label, continuation: $0)
@@ -285,7 +294,7 @@ final class SSHConnection: HostConnection {
     }
 
     func close() async {
-        try? await Reactor.shared.submit(on: core) { CloseOperation(continuation: $0) }
+        try? await reactor.submit(on: core) { CloseOperation(continuation: $0) }
     }
 }
 

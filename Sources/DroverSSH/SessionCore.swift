@@ -33,12 +33,37 @@ final class SessionCore: @unchecked Sendable {
     private(set) var failure: HostError?
     private var keepaliveInterval: Duration?
     private var lastActivity = ContinuousClock.now
+    /// What libssh2 reads and writes go through (the session's `abstract`): the read budget per turn of the
+    /// reactor, the socket's errno, the first bytes the server sent.
+    let io: UnsafeMutablePointer<drover_session_io>
+
+    /// How many bytes one session may read per turn of the reactor. A peer that sends without end then costs the
+    /// others a turn's delay, not all their time (libssh2 keeps reading inside one call while bytes keep coming).
+    static let readBudget = 1 << 20
 
     /// - Parameter fd: an already-connected socket to own (a tunnel through a jump host), or -1.
     init(label: String, fd: Int32 = -1) {
         self.label = label
         self.fd = fd
+        io = .allocate(capacity: 1)
+        io.initialize(to: drover_session_io())
+        io.pointee.budget = Self.readBudget
     }
+
+    /// Creates the libssh2 session, reading and writing through `io`.
+    func makeSession() -> OpaquePointer? {
+        session = drover_session_new(io)
+        return session
+    }
+
+    /// A new turn of the reactor: the session may read its budget again.
+    func refillReadBudget() {
+        io.pointee.starved = 0
+        io.pointee.budget = Self.readBudget
+    }
+
+    /// The budget ran out during this turn.
+    var readBudgetSpent: Bool { io.pointee.starved != 0 }
 
     var head: (any ReactorOperation)? { queue.first }
 
@@ -68,12 +93,15 @@ final class SessionCore: @unchecked Sendable {
         return lastActivity + keepaliveInterval
     }
 
-    /// Sends a keepalive when the session has been idle for the interval (never while an operation runs).
+    /// Sends a keepalive when the session has been idle for the interval (never while an operation runs). A
+    /// keepalive that cannot be sent means the connection is gone: the session ends with a sentence saying so, which
+    /// its next command gets.
     func sendKeepaliveIfDue(now: ContinuousClock.Instant) {
         guard let due = keepaliveDue(now: now), due <= now, let session else { return }
         var next: Int32 = 0
-        _ = libssh2_keepalive_send(session, &next)
+        let rc = libssh2_keepalive_send(session, &next)
         lastActivity = now
+        if rc != 0 && rc != LibSSH2.eagain { teardown(libssh2Failure(during: .keepalive)) }
     }
 
     enum WriteProgress { case done, blocked, failed }
@@ -110,18 +138,18 @@ final class SessionCore: @unchecked Sendable {
 
     enum ShellStart {
         case ready, blocked
-        case failed(step: String)
+        case failed
     }
 
     /// Opens the shared shell's channel and starts `sh` on it (through the login shell), without blocking.
     func startShell() -> ShellStart {
-        guard let session else { return .failed(step: "opening a channel for the shell") }
+        guard let session else { return .failed }
         if shell == nil {
             let channel = libssh2_channel_open_ex(
                 session, "session", 7, UInt32(drover_libssh2_channel_window_default),
                 UInt32(drover_libssh2_channel_packet_default), nil, 0)
             guard let channel else {
-                return LibSSH2.wouldBlock(session) ? .blocked : .failed(step: "opening a channel for the shell")
+                return LibSSH2.wouldBlock(session) ? .blocked : .failed
             }
             shell = SharedShell(channel: channel)
         }
@@ -130,7 +158,7 @@ final class SessionCore: @unchecked Sendable {
                 libssh2_channel_process_startup(shell?.channel, "exec", 4, $0.baseAddress, UInt32($0.count))
             }
             if rc == LibSSH2.eagain { return .blocked }
-            if rc != 0 { return .failed(step: "starting the shell") }
+            if rc != 0 { return .failed }
             shell?.started = true
             shell?.pidUnread = true
         }
@@ -162,9 +190,9 @@ final class SessionCore: @unchecked Sendable {
         queue.removeAll()
         let tunnels = bridges
         bridges.removeAll()
-        for bridge in tunnels { bridge.fail(error ?? HostErrorFactory.connectionLost("the jump session was closed")) }
+        for bridge in tunnels { bridge.fail(error ?? HostErrorFactory.connectionLost(label, "the jump session was closed")) }
         for operation in pending {
-            operation.abandon(error ?? HostErrorFactory.connectionLost("the session was closed"))
+            operation.abandon(error ?? HostErrorFactory.connectionLost(label, "the session was closed"))
         }
         release()
     }
@@ -185,5 +213,6 @@ final class SessionCore: @unchecked Sendable {
 
     deinit {
         release()
+        io.deallocate()
     }
 }

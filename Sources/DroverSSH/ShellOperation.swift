@@ -62,7 +62,7 @@ final class ShellOperation: ContinuationOperation<CommandResult>, ReactorOperati
 
     func advance(_ core: SessionCore, now: ContinuousClock.Instant) -> OperationStep {
         guard core.session != nil else {
-            finish(.failure(HostErrorFactory.connectionLost("no session")))
+            finish(.failure(HostErrorFactory.connectionLost(core.label, "the session was already closed")))
             return .finished
         }
         while true {
@@ -76,13 +76,13 @@ final class ShellOperation: ContinuationOperation<CommandResult>, ReactorOperati
                     }
                     phase = .write
                 case .blocked: return core.blocked
-                case .failed(let step): return fail(core, step)
+                case .failed: return fail(core, during: .startingCommand)
                 }
             case .write:
                 switch core.write(&script, to: core.shell?.channel, owner: ObjectIdentifier(self)) {
                 case .done: phase = .read
                 case .blocked: return core.blocked
-                case .failed: return fail(core, "writing the command to the shell")
+                case .failed: return fail(core, during: .startingCommand)
                 }
             case .read:
                 if let stopper {
@@ -102,8 +102,8 @@ final class ShellOperation: ContinuationOperation<CommandResult>, ReactorOperati
             rounds += 1
             let out = read(stream: 0, core: core)
             let err = read(stream: 1, core: core)
-            if out < 0 && out != LibSSH2.eagain { return fail(core, "reading output") }
-            if err < 0 && err != LibSSH2.eagain { return fail(core, "reading output") }
+            if out < 0 && out != LibSSH2.eagain { return fail(core, during: .command) }
+            if err < 0 && err != LibSSH2.eagain { return fail(core, during: .command) }
             if let status = exitStatus, stderrMarker.found {
                 complete(status: status)
                 return .finished
@@ -148,17 +148,28 @@ final class ShellOperation: ContinuationOperation<CommandResult>, ReactorOperati
             }
             return count
         }
-        deliver(stream == 0 ? stdoutMarker.feed(chunk) : stderrMarker.feed(chunk), stream: stream)
+        // The common case, without a copy: slices of the read buffer go to the tail (and the caller).
+        let start = chunk.startIndex
+        core.scratch.withUnsafeBufferPointer { buffer in
+            let bytes = UnsafeBufferPointer(rebasing: buffer[start..<count])
+            if stream == 0 {
+                stdoutMarker.feed(bytes) { deliver($0, stream: 0) }
+            } else {
+                stderrMarker.feed(bytes) { deliver($0, stream: 1) }
+            }
+        }
         return count
     }
 
     /// Keeps the command's output and passes it on.
-    private func deliver(_ bytes: [UInt8], stream: Int32) {
+    private func deliver(_ bytes: UnsafeBufferPointer<UInt8>, stream: Int32) {
         guard !bytes.isEmpty else { return }
-        bytes.withUnsafeBufferPointer {
-            if stream == 0 { stdout.append($0) } else { stderr.append($0) }
-        }
-        output?(stream == 0 ? .stdout : .stderr, bytes)
+        if stream == 0 { stdout.append(bytes) } else { stderr.append(bytes) }
+        output?(stream == 0 ? .stdout : .stderr, Array(bytes))
+    }
+
+    private func deliver(_ bytes: [UInt8], stream: Int32) {
+        bytes.withUnsafeBufferPointer { deliver($0, stream: stream) }
     }
 
     /// The status the shell printed after the stdout marker, once its line is complete.
@@ -223,8 +234,8 @@ final class ShellOperation: ContinuationOperation<CommandResult>, ReactorOperati
         return false  // the host is not answering: the session is spent
     }
 
-    private func fail(_ core: SessionCore, _ step: String) -> OperationStep {
-        let error = HostErrorFactory.protocolFailure(core.label, step, LibSSH2.lastError(core.session!))
+    private func fail(_ core: SessionCore, during activity: SSHActivity) -> OperationStep {
+        let error = core.libssh2Failure(during: activity)
         finish(.failure(error))
         core.teardown(error)
         return .finished

@@ -1,3 +1,4 @@
+internal import CLibSSH2  // the socket constants: the shim includes <sys/socket.h>, which then claims them
 import DroverModel
 import Foundation
 

@@ -39,7 +39,10 @@ final class UploadOperation: ContinuationOperation<Void>, ReactorOperation {
     deinit { close(localFD) }
 
     func advance(_ core: SessionCore, now: ContinuousClock.Instant) -> OperationStep {
-        guard let session = core.session else { return failTransfer("no session") }
+        guard let session = core.session else {
+            finish(.failure(HostErrorFactory.connectionLost(core.label, "the session was already closed")))
+            return .finished
+        }
         while true {
             switch phase {
             case .initSFTP:
@@ -47,7 +50,11 @@ final class UploadOperation: ContinuationOperation<Void>, ReactorOperation {
                     core.sftp = libssh2_sftp_init(session)
                     if core.sftp == nil {
                         if LibSSH2.wouldBlock(session) { return core.blocked }
-                        return failTransfer("the server refused the SFTP subsystem (\(LibSSH2.lastError(session).message))")
+                        guard LibSSH2Failure(code: LibSSH2.lastError(session).code).kind == .refused else {
+                            return failConnection(core)
+                        }
+                        return failTransfer(
+                            "the server refused the SFTP subsystem (is `Subsystem sftp` set in its sshd_config?)")
                     }
                 }
                 phase = .open
@@ -60,7 +67,7 @@ final class UploadOperation: ContinuationOperation<Void>, ReactorOperation {
                 }
                 if handle == nil {
                     if LibSSH2.wouldBlock(session) { return core.blocked }
-                    return failTransfer("cannot create \(remotePathText): \(sftpError(core))")
+                    return fail(core, "cannot create \(remotePathText)")
                 }
                 phase = .write
             case .write:
@@ -81,7 +88,7 @@ final class UploadOperation: ContinuationOperation<Void>, ReactorOperation {
                         bufferEnd - bufferStart)
                 }
                 if written == LibSSH2.eagain { return core.blocked }
-                if written < 0 { return failTransfer("writing: \(sftpError(core))") }
+                if written < 0 { return fail(core, "writing") }
                 bufferStart += written
                 sent += written
             case .setMode:
@@ -90,13 +97,13 @@ final class UploadOperation: ContinuationOperation<Void>, ReactorOperation {
                 attributes.permissions = UInt(mode & 0o7777)
                 let rc = libssh2_sftp_fstat_ex(handle, &attributes, 1)
                 if rc == LibSSH2.eagain { return core.blocked }
-                if rc != 0 { return failTransfer("setting mode \(String(mode, radix: 8)): \(sftpError(core))") }
+                if rc != 0 { return fail(core, "setting mode \(String(mode, radix: 8))") }
                 phase = .verify
             case .verify:
                 var attributes = LIBSSH2_SFTP_ATTRIBUTES()
                 let rc = libssh2_sftp_fstat_ex(handle, &attributes, 0)
                 if rc == LibSSH2.eagain { return core.blocked }
-                if rc != 0 { return failTransfer("checking the size: \(sftpError(core))") }
+                if rc != 0 { return fail(core, "checking the size") }
                 if Int(attributes.filesize) != size {
                     return failTransfer("\(attributes.filesize) bytes arrived instead of \(size) (disk full?)")
                 }
@@ -105,7 +112,7 @@ final class UploadOperation: ContinuationOperation<Void>, ReactorOperation {
                 let rc = libssh2_sftp_close_handle(handle)
                 if rc == LibSSH2.eagain { return core.blocked }
                 handle = nil
-                if rc != 0 { return failTransfer("closing: \(sftpError(core))") }
+                if rc != 0 { return fail(core, "closing") }
                 finish(.success(()))
                 return .finished
             }
@@ -117,15 +124,28 @@ final class UploadOperation: ContinuationOperation<Void>, ReactorOperation {
         return false
     }
 
-    private func sftpError(_ core: SessionCore) -> String {
-        guard let sftp = core.sftp else { return "SFTP unavailable" }
+    /// `what` failed: the SFTP server's answer when it gave one (no such directory, permission denied, …), else the
+    /// connection's failure.
+    private func fail(_ core: SessionCore, _ what: String) -> OperationStep {
+        guard let session = core.session, LibSSH2.lastError(session).code == LIBSSH2_ERROR_SFTP_PROTOCOL,
+            let sftp = core.sftp
+        else { return failConnection(core) }
+        let answer: String
         switch libssh2_sftp_last_error(sftp) {
-        case UInt(LIBSSH2_FX_NO_SUCH_FILE), UInt(LIBSSH2_FX_NO_SUCH_PATH): return "no such directory"
-        case UInt(LIBSSH2_FX_PERMISSION_DENIED): return "permission denied"
-        case UInt(LIBSSH2_FX_NO_SPACE_ON_FILESYSTEM), UInt(LIBSSH2_FX_QUOTA_EXCEEDED): return "no space left on the disk"
-        case 0: return LibSSH2.lastError(core.session!).message
-        case let code: return "SFTP status \(code)"
+        case UInt(LIBSSH2_FX_NO_SUCH_FILE), UInt(LIBSSH2_FX_NO_SUCH_PATH): answer = "no such directory"
+        case UInt(LIBSSH2_FX_PERMISSION_DENIED): answer = "permission denied"
+        case UInt(LIBSSH2_FX_NO_SPACE_ON_FILESYSTEM), UInt(LIBSSH2_FX_QUOTA_EXCEEDED): answer = "no space left on the disk"
+        case let status: answer = "the SFTP server answered status \(status)"
         }
+        return failTransfer("\(what): \(answer)")
+    }
+
+    /// The connection failed under the upload: the session is spent.
+    private func failConnection(_ core: SessionCore) -> OperationStep {
+        let error = core.libssh2Failure(during: .upload)
+        finish(.failure(error))
+        core.teardown(error)
+        return .finished
     }
 
     private func failTransfer(_ detail: String) -> OperationStep {

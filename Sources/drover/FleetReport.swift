@@ -77,7 +77,10 @@ enum FleetReport {
             object["stdout_bytes"] = result.stdoutBytes
             object["stderr_bytes"] = result.stderrBytes
         case .failure(let error):
-            object["error"] = ["code": error.code.rawValue, "message": error.message]
+            var fields: [String: Any] = ["code": error.code.rawValue, "message": error.message]
+            // The transport's own name for the failure (`LIBSSH2_ERROR_SOCKET_RECV`), for scripts and bug reports.
+            if let cause = error.cause { fields["cause"] = cause }
+            object["error"] = fields
         }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)
