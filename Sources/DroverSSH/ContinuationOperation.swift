@@ -9,10 +9,16 @@ class ContinuationOperation<Value: Sendable> {
 
     var isFinished: Bool { continuation == nil }
 
-    /// Resumes the awaiting task; later calls do nothing.
+    /// Resumes the awaiting task; later calls do nothing. On a reactor's thread the task is resumed at the end of
+    /// the loop's turn, once the sessions the turn closed are freed (`Reactor.answerAfterTurn`).
     func finish(_ result: Result<Value, any Error>) {
-        continuation?.resume(with: result)
-        continuation = nil
+        guard let continuation else { return }
+        self.continuation = nil
+        if let reactor = Reactor.onThisThread {
+            reactor.answerAfterTurn { continuation.resume(with: result) }
+        } else {
+            continuation.resume(with: result)
+        }
     }
 
     func abandon(_ error: any Error) { finish(.failure(error)) }

@@ -34,6 +34,13 @@ extension ReactorOperation {
     func interrupt(_ core: SessionCore) -> Bool { false }
 }
 
+/// Marks a reactor's thread (see `Reactor.onThisThread`).
+private let reactorThreadKey: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key, nil)
+    return key
+}()
+
 /// The event loop: one dedicated thread that drives every SSH session with `poll()`.
 ///
 /// Sessions are never touched from any other thread: callers submit work through a locked inbox and an
@@ -107,6 +114,7 @@ final class Reactor: @unchecked Sendable {
     // MARK: - The loop (reactor thread)
 
     private func loop() {
+        pthread_setspecific(reactorThreadKey, Unmanaged.passUnretained(self).toOpaque())
         var fds: [pollfd] = []
         var polled: [SessionCore] = []
         while true {
@@ -171,6 +179,7 @@ final class Reactor: @unchecked Sendable {
                 let ms = remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000
                 timeout = Int32(clamping: max(0, ms + 1))
             }
+            resumeFinished()
             let ready = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), timeout) }
             if ready < 0 {
                 let error = errno
@@ -292,6 +301,32 @@ final class Reactor: @unchecked Sendable {
         // More to do (the operations' budget, or the bytes it may read, ran out): come back after the others had a
         // turn. Bytes left unread on the socket would wake poll, but not bytes libssh2 already holds.
         if budget == 0 || core.readBudgetSpent { core.wantsAdvance = true }
+    }
+
+    // MARK: - Answers (reactor thread)
+
+    /// Answers of operations that finished during this turn, given once the turn is over: by then every session
+    /// the turn closed is freed. A caller that returns from `close()` (or fails) and ends the process must not find
+    /// this thread still inside `libssh2_session_free`, which uses OpenSSL while the exit handlers tear it down
+    /// (a SIGSEGV in `CRYPTO_THREAD_write_lock` seen one run in about a hundred).
+    private var finishedThisTurn: [() -> Void] = []
+
+    /// The reactor whose thread this is, if any.
+    static var onThisThread: Reactor? {
+        pthread_getspecific(reactorThreadKey).map { Unmanaged<Reactor>.fromOpaque($0).takeUnretainedValue() }
+    }
+
+    /// Gives `answer` at the end of this turn (reactor thread only).
+    func answerAfterTurn(_ answer: @escaping () -> Void) {
+        finishedThisTurn.append(answer)
+    }
+
+    private func resumeFinished() {
+        while !finishedThisTurn.isEmpty {
+            let answers = finishedThisTurn
+            finishedThisTurn.removeAll()
+            for answer in answers { answer() }
+        }
     }
 
     private func expireHead(_ core: SessionCore) {

@@ -197,8 +197,15 @@ final class SessionCore: @unchecked Sendable {
         release()
     }
 
+    /// Tests only: runs on the reactor thread just before the session is freed.
+    var beforeRelease: (() -> Void)?
+
     /// Frees everything at once; libssh2_session_free frees the channels (the shell's too) and the SFTP handle.
     private func release() {
+        if session != nil, let hook = beforeRelease {
+            beforeRelease = nil
+            hook()
+        }
         sftp = nil
         shell = nil
         if let session {
