@@ -40,9 +40,16 @@ public final class SQLiteJournal: Journal {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         do {
+            // Two controllers opening a new journal at the same moment would both switch it to WAL and both create
+            // the schema (one fails: "database is locked", "table runs already exists"): opening is done by one
+            // process at a time.
+            let opening = try OpeningLock(path: path, timeout: busyTimeout)
+            defer { opening.release() }
             let pool = try DatabasePool(path: path, configuration: configuration)
             self.writer = pool
             try Self.migrator.migrate(pool)
+        } catch let error as JournalError {
+            throw error
         } catch let error as DatabaseError where error.resultCode.primaryResultCode == .SQLITE_CORRUPT {
             throw JournalError(.corrupt, "the journal \(path) is damaged (\(Self.cause(error))): cannot open it")
         } catch {
