@@ -85,6 +85,9 @@ let package = Package(
             name: "DroverJournalTests", dependencies: ["DroverJournal", "DroverEngine", "DroverTestSupport"],
             exclude: ["Fixtures"]),
         .testTarget(
+            name: "DroverRuntimeTests",
+            dependencies: ["DroverRuntime", "DroverTestSupport", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(
             name: "DroverCLITests",
             dependencies: ["DroverTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
     ]

@@ -226,6 +226,7 @@ struct RunSeamTests {
                     run: echo migrate >> \(remote)/log
                   - name: after
                     run: echo after >> \(remote)/log
+                    idempotent: true
             """)
         let run = try start([
             "run", playbook, "-i", Testbed.inventoryPath, "--journal", space.journal, "--yes", "--output", "json",
