@@ -1,3 +1,5 @@
+// Slightly over the house's ~400 lines: every Ansible connection variable and its ssh_config counterpart in one
+// place, so their precedence is read in one sitting.
 import DroverModel
 
 /// Turns one host's merged variables into `ConnectionSettings`.

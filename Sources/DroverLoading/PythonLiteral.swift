@@ -1,3 +1,5 @@
+// Longer than the house's ~400 lines on purpose: one grammar (Python's literals) as one recursive-descent reader;
+// split across files, its mutually recursive rules would be harder to follow than to scroll.
 import DroverModel
 
 /// Evaluates INI inventory values as Ansible does: as Python literals (`ast.literal_eval`), else as plain text.

@@ -1,3 +1,5 @@
+// Longer than the house's ~400 lines on purpose: it mirrors OpenSSH's readconf.c (tokenising, Include, Match and
+// Host blocks) rule for rule, so the two can be read side by side.
 import DroverModel
 
 #if canImport(Glibc)
