@@ -4,18 +4,26 @@ import Foundation
     import Glibc
 #endif
 
-/// Holds the journal file while one process opens it (switches it to WAL, creates or migrates the schema): an
-/// advisory `flock(2)` on the database file itself. It is independent of the POSIX record locks SQLite takes on the
-/// same file, so it never stands in SQLite's way; it only makes openers wait their turn.
+/// Makes processes open a journal one at a time (switch it to WAL, create or migrate the schema): an advisory
+/// `flock(2)` on the directory that holds it.
+///
+/// Never on the database file itself: closing any descriptor of a file drops every POSIX record lock the process
+/// holds on it, SQLite's included, and SQLite would then write without the locks it believes it has — the way to
+/// corrupt a database that SQLite's own documentation warns of (seen here: "database disk image is malformed" once
+/// a second controller wrote while the first ran).
 struct OpeningLock {
     private let descriptor: Int32
 
-    /// Takes the lock, waiting up to `timeout` for another process's opening to end; creates the file if missing.
-    /// - Throws: `JournalError` (`unavailable`) when the file cannot be created or the wait runs out.
+    /// Takes the lock of `path`'s directory (which must exist), waiting up to `timeout` for another process's
+    /// opening to end.
+    /// - Throws: `JournalError` (`unavailable`) when the directory cannot be opened or the wait runs out.
     init(path: String, timeout: TimeInterval) throws {
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let parent = (path as NSString).deletingLastPathComponent
+        let directory = parent.isEmpty ? "." : parent
+        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else {
-            throw JournalError(.unavailable, "cannot open the journal \(path): \(String(cString: strerror(errno)))")
+            throw JournalError(
+                .unavailable, "cannot open the journal's directory \(directory): \(String(cString: strerror(errno)))")
         }
         let deadline = Date().addingTimeInterval(timeout)
         // A bounded wait: another controller's opening takes milliseconds; a wedged one must not hang this one.
