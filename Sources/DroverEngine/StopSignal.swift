@@ -38,8 +38,10 @@ public final class StopSignal: Sendable {
                 expected: current, desired: current + 1, ordering: .sequentiallyConsistent)
             if exchanged {
                 let raised = Level(rawValue: current + 1)!
-                if current == Level.none.rawValue { wakeWaiters() }
+                // Observers first (they note and acknowledge the stop), then whatever waited for it goes on: a run
+                // that stops while it waits for its window says it heard the stop before it says how it ended.
                 for observer in waiters.withLock({ Array($0.observers.values) }) { observer(raised) }
+                if current == Level.none.rawValue { wakeWaiters() }
                 return raised
             }
             current = original

@@ -155,12 +155,11 @@ public struct StepOutcome: Sendable, Hashable, Codable {
 public struct Decision: Sendable, Hashable, Codable {
     /// What the run does next. An open set: a journal written by a newer Drover may hold an action this one does
     /// not know; it decodes (`isKnown` is false) instead of failing, so readers can say so.
-    public struct Action: Sendable, Hashable, Codable, CustomStringConvertible {
+    public struct Action: OpenSetValue {
         private enum Known: String, CaseIterable {
             case `continue`, halt, stop, pause
         }
 
-        /// As stored in the journal and printed in JSON (`halt`).
         public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
@@ -178,20 +177,10 @@ public struct Decision: Sendable, Hashable, Codable {
 
         /// False for an action written by a newer Drover.
         public var isKnown: Bool { Known(rawValue: rawValue) != nil }
-        public var description: String { rawValue }
-
-        public init(from decoder: any Decoder) throws {
-            rawValue = try decoder.singleValueContainer().decode(String.self)
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.singleValueContainer()
-            try container.encode(rawValue)
-        }
     }
 
     /// Which rule reached the verdict. An open set, for the same reason as `Action`.
-    public struct Rule: Sendable, Hashable, Codable, CustomStringConvertible {
+    public struct Rule: OpenSetValue {
         private enum Known: String, CaseIterable {
             case maxFailPercentage = "max_fail_percentage"
             case maxFailures = "max_failures"
@@ -204,7 +193,6 @@ public struct Decision: Sendable, Hashable, Codable {
             case passed
         }
 
-        /// As stored in the journal and printed in JSON (`max_fail_percentage`).
         public let rawValue: String
 
         public init(rawValue: String) { self.rawValue = rawValue }
@@ -223,16 +211,6 @@ public struct Decision: Sendable, Hashable, Codable {
 
         /// False for a rule written by a newer Drover.
         public var isKnown: Bool { Known(rawValue: rawValue) != nil }
-        public var description: String { rawValue }
-
-        public init(from decoder: any Decoder) throws {
-            rawValue = try decoder.singleValueContainer().decode(String.self)
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.singleValueContainer()
-            try container.encode(rawValue)
-        }
     }
 
     public var action: Action
@@ -258,7 +236,7 @@ public struct Decision: Sendable, Hashable, Codable {
 /// The answer to a pause (`Decision.Action.pause`): what the run does next, who said so and why.
 public struct OperatorAnswer: Sendable, Hashable, Codable {
     /// An open set, like `Decision.Action`: a newer Drover's choice decodes instead of failing.
-    public struct Choice: Sendable, Hashable, Codable, CustomStringConvertible {
+    public struct Choice: OpenSetValue {
         private enum Known: String, CaseIterable {
             case rollback, retry, `continue`
         }
@@ -276,16 +254,6 @@ public struct OperatorAnswer: Sendable, Hashable, Codable {
         public static let `continue` = Choice(.continue)
 
         public var isKnown: Bool { Known(rawValue: rawValue) != nil }
-        public var description: String { rawValue }
-
-        public init(from decoder: any Decoder) throws {
-            rawValue = try decoder.singleValueContainer().decode(String.self)
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.singleValueContainer()
-            try container.encode(rawValue)
-        }
     }
 
     public var stage: Int
