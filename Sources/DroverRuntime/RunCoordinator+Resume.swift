@@ -117,20 +117,27 @@ extension RunCoordinator {
             }
         }
 
-        // The run's machines: taken over only from the controller found dead; a live holder (another resume) wins.
+        // Its notices before its machines: a notice template that does not compile refuses the resume while the run
+        // still holds nothing.
         let fence = fence(id, targets: targets)
+        let sink = RunSink(recorder: recorder(id, fence: fence), console: console)
+        let notices = try notices(
+            enabled: request.notify && !record.checkOnly, policy: policy, playbook: playbook, runID: id,
+            environment: inventory.environment, hostCount: targets.count, gate: gate, sink: sink)
+
+        // The run's machines: taken over only from the controller found dead; a live holder (another resume) wins.
         let conflicts = try await journal {
             try await services.journal.acquireLeases(
                 LeaseRequest(
                     holder: fence.holder, targets: fence.targets, ttl: services.leaseTime, takeOverFrom: deadHolder))
         }
         if !conflicts.isEmpty {
+            await notices?.finish()  // nothing was told: the notices' queues just close
             let refusal = try await refusal(conflicts)
             throw RuntimeError.refused(
                 (["REFUSED (exit 4): \(refusal.reason)"] + refusal.advice + ["run \(id) is not resumed here"])
                     .joined(separator: "\n"))
         }
-        let sink = RunSink(recorder: recorder(id, fence: fence), console: console)
         let rerun = plan.rerun.map { "'\($0.name)' on \($0.host)" }
         sink.note(
             JournalNote(
@@ -140,9 +147,6 @@ extension RunCoordinator {
                 hosts: plan.rerun.map(\.host), by: services.identity.operator))
         responder.attach(sink, operator: services.identity.operator)
         console.say(.info("resuming run \(id): \(plan.state.completed.count) completed steps will not run again"))
-        let notices = try notices(
-            enabled: request.notify && !record.checkOnly, policy: policy, playbook: playbook, runID: id,
-            environment: inventory.environment, hostCount: targets.count, gate: gate, sink: sink)
         sink.tell(notices)
         notices?.resumed(
             RunStarted(

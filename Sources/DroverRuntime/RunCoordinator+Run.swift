@@ -76,9 +76,16 @@ extension RunCoordinator {
         }
         _ = await sink.record(.policyChecked(gate.check))
         logger.debug("policy checked", metadata: ["allowed": "\(gate.allowed)", "rule": "\(gate.check.rule)"])
-        let notices = try notices(
-            enabled: request.notify && !request.check, policy: policy, playbook: playbook, runID: runID,
-            environment: inventory.environment, hostCount: targets.count, gate: gate, sink: sink)
+        let notices: (any RunNotices)?
+        do {
+            notices = try self.notices(
+                enabled: request.notify && !request.check, policy: policy, playbook: playbook, runID: runID,
+                environment: inventory.environment, hostCount: targets.count, gate: gate, sink: sink)
+        } catch {
+            // Recorded as refused, not left RUNNING: nothing was touched.
+            _ = await finish(runID, sink: sink, status: .refused, reason: "\(error)")
+            throw error
+        }
         guard gate.allowed else {
             notices?.refused(reason: gate.check.sentence)
             await notices?.finish()
