@@ -34,11 +34,6 @@ struct JournalOptions: ParsableArguments {
     }
 
 
-    /// This controller process as the holder of `run`'s leases.
-    static func holder(run: String) -> LeaseHolder {
-        LeaseHolder(run: run, operator: operatorName, controller: thisMachine, pid: getpid())
-    }
-
     /// The machine this controller runs on, as leases record it.
     static var thisMachine: String { ProcessInfo.processInfo.hostName }
 

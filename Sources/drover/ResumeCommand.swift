@@ -67,10 +67,10 @@ struct ResumeCommand: AsyncParsableCommand {
                 notify: !runOptions.noNotify, confirm: !runOptions.yes)
             let journal = try journalOptions.open()
             let coordinator = RunCoordinator(
-                .init(
-                    journal: journal, transport: FleetOptions.runTransport(connectTimeout: connectTimeout),
+                RunOptions.services(
+                    journal: journal, connectTimeout: connectTimeout,
                     console: TerminalConsole(reporter: reporter, format: output, yes: runOptions.yes),
-                    identity: RunOptions.identity, leaseTime: runOptions.leaseTime))
+                    leaseTime: runOptions.leaseTime))
             try RunOptions.finish(try await coordinator.resume(request, stop: stop), reporter: reporter)
         } catch let error as RuntimeError {
             throw RunOptions.fail(error)

@@ -90,11 +90,10 @@ struct RunCommand: AsyncParsableCommand {
                 waitForWindow: waitForWindow ? maxWait : nil, notify: !runOptions.noNotify, confirm: !runOptions.yes)
             let journal = try journalOptions.open()
             let coordinator = RunCoordinator(
-                .init(
-                    journal: journal, transport: FleetOptions.runTransport(connectTimeout: fleet.connectTimeout),
-                    clock: SystemRunClock(judgedAt: now),
+                RunOptions.services(
+                    journal: journal, connectTimeout: fleet.connectTimeout,
                     console: TerminalConsole(reporter: reporter, format: fleet.output, yes: runOptions.yes),
-                    identity: RunOptions.identity, leaseTime: runOptions.leaseTime))
+                    leaseTime: runOptions.leaseTime, clock: SystemRunClock(judgedAt: now)))
             try RunOptions.finish(try await coordinator.run(request, stop: stop), reporter: reporter)
         } catch let error as RuntimeError {
             throw RunOptions.fail(error)

@@ -36,6 +36,16 @@ struct RunOptions: ParsableArguments {
         ControllerIdentity(operator: JournalOptions.operatorName, machine: JournalOptions.thisMachine, pid: getpid())
     }
 
+    /// The runtime's services for this process, around `journal` and the console.
+    static func services(
+        journal: any Journal, connectTimeout: Duration, console: TerminalConsole, leaseTime: Duration,
+        clock: any RunClock = SystemRunClock()
+    ) -> RunCoordinator.Services {
+        .init(
+            journal: journal, transport: FleetOptions.runTransport(connectTimeout: connectTimeout), clock: clock,
+            console: console, identity: identity, processExists: JournalOptions.processExists, leaseTime: leaseTime)
+    }
+
     /// Ends the command as the run ended: the recap, then the run's exit status.
     static func finish(_ outcome: RunOutcome, reporter: RunReporter) throws {
         if let summary = outcome.summary { reporter.recap(summary) }
