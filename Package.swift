@@ -18,6 +18,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", exact: "1.8.1"),
         // Diagnostics (`--verbose`): the libraries take a Logger, the executable decides where it goes.
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        // The one HTTP client (webhooks, and the HTTP later capabilities need), and the SwiftNIO parts whose errors
+        // it reports.
+        .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
     ],
     targets: [
         .systemLibrary(
@@ -25,8 +30,6 @@ let package = Package(
             pkgConfig: "libssh2",
             providers: [.apt(["libssh2-1-dev", "libssl-dev"])]
         ),
-        // libcurl, loaded at the first webhook (dlopen): only its headers at build time (libcurl4-openssl-dev).
-        .target(name: "CCurl"),
         .target(name: "DroverModel", exclude: ["README.md"]),
         .target(
             name: "DroverLoading",
@@ -34,11 +37,20 @@ let package = Package(
             exclude: ["README.md"]
         ),
         .target(name: "DroverEngine", dependencies: ["DroverModel"], exclude: ["README.md"]),
+        .target(
+            name: "DroverHTTP",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            exclude: ["README.md"]
+        ),
         .target(name: "DroverSSH", dependencies: ["CLibSSH2", "DroverModel"], exclude: ["README.md"]),
         .target(
             name: "DroverNotify",
             dependencies: [
-                "CCurl", "DroverModel", .product(name: "Mustache", package: "swift-mustache"),
+                "DroverHTTP", "DroverModel", .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
@@ -84,6 +96,7 @@ let package = Package(
         .testTarget(
             name: "DroverJournalTests", dependencies: ["DroverJournal", "DroverEngine", "DroverTestSupport"],
             exclude: ["Fixtures"]),
+        .testTarget(name: "DroverHTTPTests", dependencies: ["DroverHTTP", "DroverTestSupport"]),
         .testTarget(
             name: "DroverRuntimeTests",
             dependencies: ["DroverRuntime", "DroverTestSupport", .product(name: "Logging", package: "swift-log")]),

@@ -23,6 +23,8 @@ public final class HTTPReceiver: @unchecked Sendable {
 
     public enum Mode: Sendable {
         case answer(status: Int)
+        /// Answer with this status and body (`application/json` when it starts with `{` or `[`).
+        case reply(status: Int, body: String)
         /// Read the request, then never answer (until `stop()`).
         case hang
         public static let ok = Mode.answer(status: 200)
@@ -147,10 +149,19 @@ public final class HTTPReceiver: @unchecked Sendable {
             return storedMode
         }
         switch mode {
-        case .answer(let status):
-            let body = status < 300 ? "ok" : "receiver told to fail"
+        case .answer, .reply:
+            var status = 200
+            var body = ""
+            if case .answer(let code) = mode {
+                status = code
+                body = status < 300 ? "ok" : "receiver told to fail"
+            } else if case .reply(let code, let text) = mode {
+                status = code
+                body = text
+            }
+            let type = body.hasPrefix("{") || body.hasPrefix("[") ? "application/json" : "text/plain"
             let response =
-                "HTTP/1.1 \(status) \(status < 300 ? "OK" : "Error")\r\nContent-Type: text/plain\r\n"
+                "HTTP/1.1 \(status) \(status < 300 ? "OK" : "Error")\r\nContent-Type: \(type)\r\n"
                 + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
             let bytes = Array(response.utf8)
             var sent = 0
