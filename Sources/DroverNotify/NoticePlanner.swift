@@ -107,7 +107,7 @@ public struct NoticePlanner: Sendable {
             phase = .ended
             if wasWaiting && status != .refused { return [] }
             return [notice(Self.closingEvent(status), elapsed: elapsed, outcome: status, reason: reason)]
-        case .stepStarted, .stepFinished, .batchStarted, .decision, .rollbackStarted, .notification, .policyChecked,
+        case .stepStarted, .stepFinished, .batchStarted, .decision, .rollbackStarted, .notification, .policyChecked, .measurement,
             .emergencyOverride, .waitingForWindow, .leaseLost, .operatorAnswered:
             return []
         }
