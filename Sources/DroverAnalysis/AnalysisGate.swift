@@ -18,14 +18,18 @@ public struct AnalysisGate: BatchGate {
     public var sleep: @Sendable (Duration) async throws -> Void
     /// Where each measurement goes (the run's event stream: live view, JSON, journal).
     public var record: @Sendable (RunEvent) async -> Void
+    /// `--check`: every metric is measured once (no delay, no soak) and the batch goes on whatever it shows; the
+    /// decision says what the analysis would have done.
+    public var checkOnly: Bool
     /// At most this many `http` probes at once.
     public var probeLimit = 64
 
     public init(
         playbook: Playbook, inventory: Inventory, runID: String, prometheus: any MetricSource = PrometheusSource(),
         http: any MetricSource = HTTPProbe(), sleep: @escaping @Sendable (Duration) async throws -> Void,
-        record: @escaping @Sendable (RunEvent) async -> Void
+        record: @escaping @Sendable (RunEvent) async -> Void, checkOnly: Bool = false
     ) {
+        self.checkOnly = checkOnly
         self.playbook = playbook
         self.inventory = inventory
         self.runID = runID
@@ -44,23 +48,46 @@ public struct AnalysisGate: BatchGate {
         let probed = batch.succeeded.compactMap { inventory.host(named: $0) }
         guard let first = hosts.first else { return nil }
         var evaluator = AnalysisEvaluator(analysis: analysis)
+        if checkOnly {
+            var once = analysis
+            once.failureLimit = 1
+            evaluator = AnalysisEvaluator(analysis: once)
+            var outcome: AnalysisEvaluator.Outcome?
+            for (metric, measurement) in await measure(
+                analysis.metrics, round: 1, batch: batch, hosts: hosts, probed: probed, first: first)
+            {
+                await record(.measurement(measurement))
+                outcome = Self.graver(outcome, evaluator.add(measurement, of: metric))
+            }
+            let verdict: String
+            switch outcome {
+            case nil: verdict = "every metric within its bounds"
+            case .halt(let sentence), .pause(let sentence): verdict = "failing now: \(sentence)"
+            }
+            return Decision(
+                action: .continue, rule: .analysis, stage: batch.stage, batch: batch.batch,
+                reason: "batch \(batch.batch + 1): check mode, every metric measured once; \(verdict)")
+        }
         do {
             if analysis.initialDelay > .zero { try await sleep(analysis.initialDelay) }
             for round in 1...analysis.measurementCount {
                 if round > 1 { try await sleep(analysis.interval) }
                 let taken = await measure(
                     analysis.metrics, round: round, batch: batch, hosts: hosts, probed: probed, first: first)
+                // The whole round is recorded and counted before the verdict: a halt shows every host's value.
+                var outcome: AnalysisEvaluator.Outcome?
                 for (metric, measurement) in taken {
                     await record(.measurement(measurement))
-                    switch evaluator.add(measurement, of: metric) {
-                    case nil: continue
-                    case .halt(let sentence): return halt(sentence, stage: stage, batch: batch)
-                    case .pause(let sentence):
-                        return Decision(
-                            action: .pause, rule: .analysis, stage: batch.stage, batch: batch.batch,
-                            reason: "batch \(batch.batch + 1): \(sentence); \(Self.answer(runID))",
-                            timeout: stage.pauseTimeout)
-                    }
+                    outcome = Self.graver(outcome, evaluator.add(measurement, of: metric))
+                }
+                switch outcome {
+                case nil: continue
+                case .halt(let sentence): return halt(sentence, stage: stage, batch: batch)
+                case .pause(let sentence):
+                    return Decision(
+                        action: .pause, rule: .analysis, stage: batch.stage, batch: batch.batch,
+                        reason: "batch \(batch.batch + 1): \(sentence); \(Self.answer(runID))",
+                        timeout: stage.pauseTimeout)
                 }
             }
         } catch {
@@ -83,6 +110,13 @@ public struct AnalysisGate: BatchGate {
                 action: .pause, rule: .analysis, stage: batch.stage, batch: batch.batch,
                 reason: "batch \(batch.batch + 1): \(sentence); \(Self.answer(runID))", timeout: stage.pauseTimeout)
         }
+    }
+
+    /// The outcome that decides when one round gives two: the first halt, else the first pause.
+    static func graver(_ first: AnalysisEvaluator.Outcome?, _ second: AnalysisEvaluator.Outcome?) -> AnalysisEvaluator.Outcome? {
+        if case .halt = first { return first }
+        if case .halt = second { return second }
+        return first ?? second
     }
 
     /// How to answer a pause, for its sentence.

@@ -48,16 +48,14 @@ public struct Measurement: Sendable, Hashable, Codable {
         return Metric.number(value)
     }
 
-    /// One line: `error rate 0.12 > max 0.05 (fail)`, `health latency on host003 84 ms (pass)`,
-    /// `error rate: no data (inconclusive)`.
+    /// One line: `error rate 0.01 within max 0.05 (pass)`, `health latency on host003: 1204 ms > max_ms 1000 (fail,
+    /// measurement 2)`, `error rate: no data (inconclusive)`.
     public var sentence: String {
         let subject = host.map { "\(metric) on \($0)" } ?? metric
         let round = self.round > 1 ? ", measurement \(self.round)" : ""
         switch verdict {
         case .pass: return "\(subject) \(shownValue) within \(threshold) (pass\(round))"
-        case .fail:
-            return "\(subject) \(shownValue)" + (detail.map { value == nil ? "" : ": \($0)" } ?? "")
-                + " outside \(threshold) (fail\(round))"
+        case .fail: return "\(subject): \(detail ?? shownValue) (fail\(round))"
         case .inconclusive: return "\(subject): \(detail ?? "no value") (inconclusive\(round))"
         }
     }

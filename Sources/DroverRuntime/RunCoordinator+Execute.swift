@@ -1,3 +1,4 @@
+import DroverAnalysis
 import DroverEngine
 import DroverJournal
 import DroverModel
@@ -46,6 +47,15 @@ extension RunCoordinator {
                 window: execution.gate.batchGate(now: { clock.date }, firstBatchEstimate: execution.firstBatchEstimate)),
             resume: execution.resume)
         configuration.announcesStart = false
+        if execution.playbook.stages.contains(where: { $0.analysis != nil }) {
+            // Metrics are judged after a batch's steps, before anything else speaks: a bad batch is never put back.
+            let analysis = AnalysisGate(
+                playbook: execution.playbook, inventory: execution.inventory, runID: execution.runID,
+                prometheus: services.metrics.prometheus, http: services.metrics.http,
+                sleep: { try await clock.sleep(for: $0) }, record: { _ = await sink.record($0) },
+                checkOnly: execution.check)
+            configuration.gates.insert(analysis, at: 0)
+        }
         let keeper = LeaseKeeper(journal: services.journal, fence: execution.fence, ttl: services.leaseTime) { losses in
             // No step_started is written on those machines from now on; the engine says so for a host when it
             // reaches its next step there, and this says so now.
