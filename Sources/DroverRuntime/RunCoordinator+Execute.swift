@@ -47,6 +47,9 @@ extension RunCoordinator {
                 window: execution.gate.batchGate(now: { clock.date }, firstBatchEstimate: execution.firstBatchEstimate)),
             resume: execution.resume)
         configuration.announcesStart = false
+        // A pause is answered with `drover decide` from any shell with the journal.
+        let operators = JournalOperator(journal: services.journal, run: execution.runID)
+        configuration.operatorDecisions = operators
         if execution.playbook.stages.contains(where: { $0.analysis != nil }) {
             // Metrics are judged after a batch's steps, before anything else speaks: a bad batch is never put back.
             let analysis = AnalysisGate(
@@ -70,7 +73,13 @@ extension RunCoordinator {
         let engine = RolloutEngine(
             playbook: execution.playbook, inventory: execution.inventory, targets: execution.targets,
             configuration: configuration, transport: services.transport(), stop: stop,
-            events: { await sink.record($0) }, sleep: { try await clock.sleep(for: $0) }, now: { clock.now })
+            events: { event in
+                if case .operatorAnswered(let answer) = event, operators.isJournaled(answer) {
+                    sink.show(event)  // `drover decide` wrote it already
+                    return .durable
+                }
+                return await sink.record(event)
+            }, sleep: { try await clock.sleep(for: $0) }, now: { clock.now })
         let task = Task { await engine.run() }
         responder.attach(task)
         let summary = await task.value

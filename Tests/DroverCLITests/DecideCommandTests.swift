@@ -1,0 +1,110 @@
+import DroverTestSupport
+import Foundation
+import Testing
+
+/// `on_halt: pause` and `drover decide` from another process, over the real testbed and Prometheus: the paused
+/// run waits, reads the answer from its journal, and retries, or rolls back when nobody answers in time.
+@Suite("pause and decide", .serialized, .timeLimit(.minutes(3)))
+struct DecideCommandTests {
+    static let binary = Testbed.repositoryRoot + "/.build/debug/drover"
+    let directory: String
+
+    init() throws {
+        directory = NSTemporaryDirectory() + "drover-decide-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    /// host021 then host022, one a batch; the release sets host021's error ratio to 0.5 (exiting 0), host022's to 0.
+    func playbook(pauseTimeout: String) throws -> String {
+        let prometheus = try AnalysisGateTests.prometheus()
+        let path = directory + "/play.yml"
+        try """
+        name: Paused rollout
+        change: { type: routine, estimate: 5m }
+        vars:
+          state: /srv/host/demo-metrics
+          tool: /srv/host/demo-metrics.py
+        stages:
+          - name: Demo service up and healthy
+            hosts: host021:host022
+            steps:
+              - upload: { src: \(Testbed.repositoryRoot)/Playbooks/files/demo-metrics.py, dest: /srv/host/demo-metrics.py, mode: "0755" }
+              - run: "{{ tool }} start {{ host.address }} 9100 {{ state }} && {{ tool }} set {{ state }} error_ratio 0"
+          - name: Roll out the release
+            hosts: host021:host022
+            serial: 1
+            analysis:
+              initial_delay: 2s
+              metrics:
+                - name: error rate
+                  prometheus: { url: "\(prometheus)", query: 'max(demo_error_ratio{instance=~"{{ batch.regex }}"})' }
+                  max: 0.05
+            on_halt: pause
+            pause_timeout: \(pauseTimeout)
+            steps:
+              - run: "{{ tool }} set {{ state }} error_ratio $([ {{ host.name }} = host021 ] && echo 0.5 || echo 0)"
+            rollback:
+              - run: "{{ tool }} set {{ state }} error_ratio 0"
+
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func start(_ path: String) throws -> RunningProcess {
+        try RunningProcess(
+            Self.binary, ["run", path, "-i", Testbed.inventoryPath, "--yes", "--output", "json"],
+            environment: ["DROVER_HOME": directory + "/home"])
+    }
+
+    func drover(_ arguments: [String]) async throws -> Subprocess.Result {
+        try await Subprocess.run(
+            Self.binary, arguments, environment: ["DROVER_HOME": directory + "/home"], timeout: .seconds(60))
+    }
+
+    static func object(_ line: String) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]) ?? [:]
+    }
+
+    @Test func aPausedRunIsRetriedFromAnotherShellOnceTheServiceIsFixed() async throws {
+        try Testbed.ensureUp()
+        let run = try start(try playbook(pauseTimeout: "2m"))
+        let started = try #require(run.waitForLine { $0.contains("\"event\":\"run_started\"") })
+        let id = try #require(Self.object(started)["run_id"] as? String)
+        let pause = try #require(run.waitForLine { $0.contains("\"action\":\"pause\"") })
+        let reason = try #require(Self.object(pause)["reason"] as? String)
+        #expect(reason == "batch 1: error rate 0.5 > max 0.05; answer with: drover decide \(id) rollback|retry|continue --reason TEXT")
+
+        // Someone fixes the service, then answers from another process.
+        let fixed = try await drover([
+            "exec", "-i", Testbed.inventoryPath, "--limit", "host021", "--",
+            "/srv/host/demo-metrics.py set /srv/host/demo-metrics error_ratio 0",
+        ])
+        #expect(fixed.status == 0, "\(fixed.stderr)")
+        let decided = try await drover(["decide", id, "retry", "--reason", "rolled the config back by hand", "--by", "ops"])
+        #expect(decided.status == 0, "\(decided.stderr)")
+        #expect(run.wait() == 0)
+        let events = run.lines.map(Self.object)
+        let answers = events.filter { $0["event"] as? String == "operator_answered" }
+        #expect(answers.count == 1)
+        #expect(answers.first?["choice"] as? String == "retry" && answers.first?["by"] as? String == "ops")
+        let passed = events.filter { $0["event"] as? String == "decision" && $0["rule"] as? String == "analysis" && $0["action"] as? String == "continue" }
+        #expect(passed.count == 2, "batch 1 after its retry, and batch 2")
+        // The journal holds the answer once, with who and why; a finished run takes no more answers.
+        let log = try await drover(["log", id])
+        #expect(log.stdout.contains("ops answered retry (stage 2 'Roll out the release'): rolled the config back by hand"), "\(log.stdout)")
+        let again = try await drover(["decide", id, "continue", "--reason", "late"])
+        #expect(again.status == 4)
+        #expect(again.stderr.contains("run \(id) is not paused (it is SUCCESSFUL)"), "\(again.stderr)")
+    }
+
+    @Test func aPauseNobodyAnswersRollsBackAtItsTimeout() async throws {
+        try Testbed.ensureUp()
+        let run = try start(try playbook(pauseTimeout: "2s"))
+        #expect(run.waitForLine { $0.contains("\"action\":\"pause\"") } != nil)
+        #expect(run.wait() == 2)
+        let events = run.lines.map(Self.object)
+        let answer = try #require(events.first { $0["event"] as? String == "operator_answered" })
+        #expect(answer["timed_out"] as? Bool == true && answer["choice"] as? String == "rollback")
+        #expect(!events.contains { $0["event"] as? String == "batch_started" && $0["stage"] as? Int == 2 && $0["batch"] as? Int == 2 })
+    }
+}
