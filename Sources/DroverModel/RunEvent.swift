@@ -231,14 +231,21 @@ public struct Decision: Sendable, Hashable, Codable {
     /// For a pause: how long to wait for an answer before the default (rollback) is taken; nil for the engine's
     /// configured default. Not stored when nil, so events written before it existed hash as they did.
     public var timeout: Duration?
+    /// For a pause: what its timeout answers when nobody did; nil is rollback (the safe side). A `pause:` step with
+    /// `on_timeout: continue` goes on. Not stored when nil, like `timeout`.
+    public var onTimeout: OperatorAnswer.Choice?
 
-    public init(action: Action, rule: Rule, stage: Int, batch: Int?, reason: String, timeout: Duration? = nil) {
+    public init(
+        action: Action, rule: Rule, stage: Int, batch: Int?, reason: String, timeout: Duration? = nil,
+        onTimeout: OperatorAnswer.Choice? = nil
+    ) {
         self.action = action
         self.rule = rule
         self.stage = stage
         self.batch = batch
         self.reason = reason
         self.timeout = timeout
+        self.onTimeout = onTimeout
     }
 }
 

@@ -59,6 +59,11 @@ extension RunCoordinator {
                 checkOnly: execution.check)
             configuration.gates.insert(analysis, at: 0)
         }
+        if execution.playbook.stages.contains(where: { $0.pause != nil }), !execution.check {
+            // Last: a batch the failure rules halt is not held for a go-ahead first.
+            configuration.gates.append(
+                PauseStepGate(playbook: execution.playbook, inventory: execution.inventory, runID: execution.runID))
+        }
         let keeper = LeaseKeeper(journal: services.journal, fence: execution.fence, ttl: services.leaseTime) { losses in
             // No step_started is written on those machines from now on; the engine says so for a host when it
             // reaches its next step there, and this says so now.

@@ -107,4 +107,29 @@ struct DecideCommandTests {
         #expect(answer["timed_out"] as? Bool == true && answer["choice"] as? String == "rollback")
         #expect(!events.contains { $0["event"] as? String == "batch_started" && $0["stage"] as? Int == 2 && $0["batch"] as? Int == 2 })
     }
+
+    @Test func aPauseStepWaitsForAGoAheadAfterTheChosenBatchOnlyAndItsTimeoutMayContinue() async throws {
+        try Testbed.ensureUp()
+        let path = directory + "/canary.yml"
+        try """
+        name: Canary look
+        stages:
+          - name: Roll out
+            hosts: host021:host022
+            serial: 1
+            pause: { prompt: Look at the canary dashboards, timeout: 2s, on_timeout: continue, when: batch.index == 1 }
+            steps:
+              - run: "true"
+
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        let run = try start(path)
+        let pause = try #require(run.waitForLine { $0.contains("\"action\":\"pause\"") })
+        #expect((Self.object(pause)["reason"] as? String)?.hasPrefix("batch 1 done: Look at the canary dashboards") == true)
+        #expect(run.wait() == 0)
+        let events = run.lines.map(Self.object)
+        #expect(events.filter { $0["event"] as? String == "decision" && $0["action"] as? String == "pause" }.count == 1)
+        let answer = try #require(events.first { $0["event"] as? String == "operator_answered" })
+        #expect(answer["timed_out"] as? Bool == true && answer["choice"] as? String == "continue")
+        #expect(events.contains { $0["event"] as? String == "batch_finished" && $0["batch"] as? Int == 2 })
+    }
 }
