@@ -76,6 +76,7 @@ extension Notice {
         case .failed: return "Maintenance FAILED"
         case .refused: return "Maintenance not started"
         case .interrupted: return "Maintenance interrupted"
+        case .paused: return "Maintenance paused: a decision is needed"
         }
     }
 
