@@ -74,6 +74,9 @@ struct DecideCommandTests {
         let reason = try #require(Self.object(pause)["reason"] as? String)
         #expect(reason == "batch 1: error rate 0.5 > max 0.05; answer with: drover decide \(id) rollback|retry|continue --reason TEXT")
 
+        let runs = try await drover(["runs"])
+        #expect(runs.stdout.split(separator: "\n").contains { $0.hasPrefix(id) && $0.hasSuffix("PAUSED") }, "\(runs.stdout)")
+
         // Someone fixes the service, then answers from another process.
         let fixed = try await drover([
             "exec", "-i", Testbed.inventoryPath, "--limit", "host021", "--",
