@@ -23,6 +23,9 @@ public struct AnalysisGate: BatchGate {
     public var checkOnly: Bool
     /// At most this many `http` probes at once.
     public var probeLimit = 64
+    /// A resumed run's pause that was still open when its controller died: asked again as it was, not measured
+    /// again (what the gate saw then is what the person is asked about).
+    public var resumedPause: Decision?
 
     public init(
         playbook: Playbook, inventory: Inventory, runID: String, prometheus: any MetricSource = PrometheusSource(),
@@ -44,6 +47,11 @@ public struct AnalysisGate: BatchGate {
             !batch.succeeded.isEmpty
         else { return nil }
         let stage = playbook.stages[batch.stage]
+        if let pause = resumedPause, pause.rule == .analysis, pause.stage == batch.stage, pause.batch == batch.batch,
+            !batch.decisions.contains(pause)
+        {
+            return pause
+        }
         let hosts = batch.hosts.compactMap { inventory.host(named: $0) }
         let probed = batch.succeeded.compactMap { inventory.host(named: $0) }
         guard let first = hosts.first else { return nil }

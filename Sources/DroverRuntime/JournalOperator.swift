@@ -27,7 +27,7 @@ final class JournalOperator: OperatorDecisions, Sendable {
         while true {
             try Task.checkCancellation()
             let events = try await journal.events(run: run, after: sequence ?? 0)
-            if sequence == nil, let open = OpenPause.of(events), open.decision == pause { sequence = open.sequence }
+            if sequence == nil, let open = OpenPause.of(events), open.isFor(pause) { sequence = open.sequence }
             if let sequence, let answer = OpenPause(decision: pause, sequence: sequence).answer(in: events) {
                 journaled.withLock { $0.append(answer) }
                 return answer

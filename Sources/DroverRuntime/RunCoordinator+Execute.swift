@@ -50,13 +50,19 @@ extension RunCoordinator {
         // A pause is answered with `drover decide` from any shell with the journal.
         let operators = JournalOperator(journal: services.journal, run: execution.runID)
         configuration.operatorDecisions = operators
+        // A resumed run that was PAUSED when its controller died waits at the same pause again.
+        var resumedPause: Decision?
+        if execution.resume != nil, let events = try? await services.journal.events(run: execution.runID) {
+            resumedPause = OpenPause.of(events)?.decision
+        }
         if execution.playbook.stages.contains(where: { $0.analysis != nil }) {
             // Metrics are judged after a batch's steps, before anything else speaks: a bad batch is never put back.
-            let analysis = AnalysisGate(
+            var analysis = AnalysisGate(
                 playbook: execution.playbook, inventory: execution.inventory, runID: execution.runID,
                 prometheus: services.metrics.prometheus, http: services.metrics.http,
                 sleep: { try await clock.sleep(for: $0) }, record: { _ = await sink.record($0) },
                 checkOnly: execution.check)
+            analysis.resumedPause = resumedPause
             configuration.gates.insert(analysis, at: 0)
         }
         if execution.playbook.stages.contains(where: { $0.pause != nil }), !execution.check {

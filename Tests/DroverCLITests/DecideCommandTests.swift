@@ -135,4 +135,28 @@ struct DecideCommandTests {
         #expect(answer["timed_out"] as? Bool == true && answer["choice"] as? String == "continue")
         #expect(events.contains { $0["event"] as? String == "batch_finished" && $0["batch"] as? Int == 2 })
     }
+
+    @Test func aRunKilledWhilePausedIsPausedAgainOnResumeAndTakesTheAnswer() async throws {
+        try Testbed.ensureUp()
+        let path = try playbook(pauseTimeout: "2m")
+        let run = try start(path)
+        let started = try #require(run.waitForLine { $0.contains("\"event\":\"run_started\"") })
+        let id = try #require(Self.object(started)["run_id"] as? String)
+        let first = try #require(run.waitForLine { $0.contains("\"action\":\"pause\"") })
+        #expect(run.kill(SIGKILL) != 0)
+        let runs = try await drover(["runs"])
+        #expect(runs.stdout.split(separator: "\n").contains { $0.hasPrefix(id) && $0.hasSuffix("PAUSED") }, "\(runs.stdout)")
+
+        let resumed = try RunningProcess(
+            Self.binary, ["resume", id, "--yes", "--output", "json"], environment: ["DROVER_HOME": directory + "/home"])
+        let again = try #require(resumed.waitForLine { $0.contains("\"action\":\"pause\"") })
+        // The same question, not a new measurement: the person answers what they were asked.
+        #expect(Self.object(again)["reason"] as? String == Self.object(first)["reason"] as? String)
+        #expect(!resumed.lines.contains { $0.contains("\"event\":\"measurement\"") })
+        let decided = try await drover(["decide", id, "rollback", "--reason", "not fixable in 30 minutes", "--by", "ops"])
+        #expect(decided.status == 0, "\(decided.stderr)")
+        #expect(resumed.wait() == 2)
+        let answer = resumed.lines.map(Self.object).first { $0["event"] as? String == "operator_answered" }
+        #expect(answer?["choice"] as? String == "rollback" && answer?["by"] as? String == "ops")
+    }
 }
