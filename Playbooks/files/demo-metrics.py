@@ -6,7 +6,8 @@
 
 Serves on ADDRESS:PORT:
   /metrics  Prometheus text: demo_error_ratio and demo_latency_seconds (gauges, as set), and
-            demo_http_requests_total{code="200"|"500"} (counters growing 100 a second, error_ratio of them 500s)
+            demo_http_requests_total{code="200"|"500"} (simulated traffic of 100 requests a second, error_ratio
+            of them 500s since the last scrape)
   /health   after latency_ms milliseconds, the status set (200 by default) and "ok" or "failing"
 The values live in DIR (one file each), so a release step on the host changes them with `set`.
 """
@@ -14,6 +15,7 @@ import http.server
 import os
 import socket
 import sys
+import threading
 import time
 
 
@@ -26,13 +28,21 @@ def read(directory, name, default):
 
 
 def handler(directory, started):
+    counters = {"ok": 0.0, "errors": 0.0, "at": started}
+    lock = threading.Lock()
+
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
             ratio = min(max(read(directory, "error_ratio", 0.0), 0.0), 1.0)
             latency = max(read(directory, "latency_ms", 5.0), 0.0)
             if self.path == "/metrics":
-                total = int((time.time() - started) * 100)
-                errors = int(total * ratio)
+                with lock:
+                    now = time.time()
+                    requests = (now - counters["at"]) * 100
+                    counters["at"] = now
+                    counters["errors"] += requests * ratio
+                    counters["ok"] += requests * (1 - ratio)
+                    errors, total = int(counters["errors"]), int(counters["errors"]) + int(counters["ok"])
                 body = (
                     "# TYPE demo_error_ratio gauge\n"
                     f"demo_error_ratio {ratio}\n"
