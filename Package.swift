@@ -72,6 +72,9 @@ let package = Package(
             dependencies: [
                 "DroverModel", "DroverLoading", "DroverEngine", "DroverJournal", "DroverNotify", "DroverAnalysis",
                 .product(name: "Logging", package: "swift-log"),
+                // Steps delegated to localhost run on the controller as local processes.
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             exclude: ["README.md"]
         ),

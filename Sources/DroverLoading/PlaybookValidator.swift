@@ -233,7 +233,8 @@ public struct PlaybookValidator: Sendable {
                 if !rendered.contains(name) { rendered.append(name) }
             }
         }
-        let unknown = rendered.filter { inventory.host(named: $0) == nil }
+        // `localhost` the inventory does not name is the controller (Ansible's implicit localhost).
+        let unknown = rendered.filter { inventory.host(named: $0) == nil && $0 != Host.controllerName }
         guard let first = unknown.first else { return }
         var message: String
         if delegate.lookups.isEmpty {

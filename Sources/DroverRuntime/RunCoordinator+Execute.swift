@@ -83,7 +83,7 @@ extension RunCoordinator {
         }
         let engine = RolloutEngine(
             playbook: execution.playbook, inventory: execution.inventory, targets: execution.targets,
-            configuration: configuration, transport: services.transport(), stop: stop,
+            configuration: configuration, transport: ControllerTransport(remote: services.transport()), stop: stop,
             events: { event in
                 if case .operatorAnswered(let answer) = event, operators.isJournaled(answer) {
                     sink.show(event)  // `drover decide` wrote it already

@@ -136,7 +136,10 @@ enum PlanReport {
         lines.append("    \(label):")
         for (index, step) in steps.enumerated() {
             var line = "      \(index + 1). \(step.action)"
-            if let delegate = step.delegateTo { line += "  [on \(delegate)]" }
+            if let delegate = step.delegateTo {
+                // `localhost` is the controller unless the inventory names such a host (then shown as any other).
+                line += delegate == Host.controllerName ? "  [on the controller]" : "  [on \(delegate)]"
+            }
             if !step.options.isEmpty { line += "  (\(step.options.joined(separator: ", ")))" }
             lines.append(line)
         }
