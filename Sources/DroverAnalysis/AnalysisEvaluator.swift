@@ -98,7 +98,9 @@ public struct AnalysisEvaluator: Sendable {
                 detail.range(of: marker).map { String(detail[$0.lowerBound...]) }
             }.first
         }
-        if let bound, streak.allSatisfy({ $0.verdict == .fail && $0.value != nil && $0.detail?.hasSuffix(bound) == true }) {
+        if let bound,
+            streak.allSatisfy({ $0.verdict == .fail && $0.value != nil && $0.detail?.hasSuffix(bound) == true })
+        {
             return "\(subject) " + streak.map(\.shownValue).joined(separator: ", ") + bound + count
         }
         return "\(subject): " + streak.map { $0.detail ?? $0.shownValue }.joined(separator: "; ") + count
@@ -124,6 +126,7 @@ public struct AnalysisEvaluator: Sendable {
             parts.append(part)
         }
         let rounds = measurements.map(\.round).max() ?? 0
-        return "analysis passed: " + parts.joined(separator: "; ") + " — \(rounds) measurement" + (rounds == 1 ? "" : "s")
+        return "analysis passed: " + parts.joined(separator: "; ") + " — \(rounds) measurement"
+            + (rounds == 1 ? "" : "s")
     }
 }

@@ -121,7 +121,9 @@ public struct AnalysisGate: BatchGate {
     }
 
     /// The outcome that decides when one round gives two: the first halt, else the first pause.
-    static func graver(_ first: AnalysisEvaluator.Outcome?, _ second: AnalysisEvaluator.Outcome?) -> AnalysisEvaluator.Outcome? {
+    static func graver(
+        _ first: AnalysisEvaluator.Outcome?, _ second: AnalysisEvaluator.Outcome?
+    ) -> AnalysisEvaluator.Outcome? {
         if case .halt = first { return first }
         if case .halt = second { return second }
         return first ?? second
@@ -153,7 +155,9 @@ public struct AnalysisGate: BatchGate {
                         runID: runID, playbook: playbook, stageName: batch.stageName, batch: batch.batch, hosts: hosts,
                         host: host)
                     let timeout: Duration = maxMs.map { .milliseconds(Swift.max(2 * $0, 1000)) } ?? .seconds(10)
-                    let probe = context.render(url).map { MetricProbe.http(url: $0, timeout: timeout, bodyContains: body) }
+                    let probe = context.render(url).map {
+                        MetricProbe.http(url: $0, timeout: timeout, bodyContains: body)
+                    }
                     jobs.append((jobs.count, metric, host, probe))
                 }
             }
@@ -163,7 +167,9 @@ public struct AnalysisGate: BatchGate {
             await withTaskGroup(of: (Int, Observation).self) { group in
                 for job in jobs[chunk..<Swift.min(chunk + probeLimit, jobs.count)] {
                     group.addTask {
-                        guard let probe = job.probe else { return (job.index, .inconclusive("a template did not render")) }
+                        guard let probe = job.probe else {
+                            return (job.index, .inconclusive("a template did not render"))
+                        }
                         if case .prometheus = probe { return (job.index, await prometheus.observe(probe)) }
                         return (job.index, await http.observe(probe))
                     }
@@ -172,7 +178,8 @@ public struct AnalysisGate: BatchGate {
             }
         }
         return jobs.map { job in
-            let (verdict, value, detail) = AnalysisEvaluator.judge(job.metric, observed[job.index] ?? .inconclusive("not measured"))
+            let observation = observed[job.index] ?? .inconclusive("not measured")
+            let (verdict, value, detail) = AnalysisEvaluator.judge(job.metric, observation)
             var unit: String?
             if case .http = job.metric.source { unit = "ms" }
             let measurement = Measurement(

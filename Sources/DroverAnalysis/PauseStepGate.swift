@@ -21,7 +21,9 @@ public struct PauseStepGate: BatchGate {
             let first = batch.hosts.first.flatMap({ inventory.host(named: $0) })
         else { return nil }
         // Asked again after a retry of the same batch: one go-ahead per batch is enough.
-        if batch.decisions.contains(where: { $0.rule == .pauseStep && $0.stage == batch.stage && $0.batch == batch.batch }) {
+        if batch.decisions.contains(where: {
+            $0.rule == .pauseStep && $0.stage == batch.stage && $0.batch == batch.batch
+        }) {
             return nil
         }
         let hosts = batch.hosts.compactMap { inventory.host(named: $0) }

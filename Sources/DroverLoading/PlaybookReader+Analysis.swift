@@ -19,10 +19,13 @@ extension PlaybookReader {
         let soak = durationNode.flatMap { self.duration($0, "analysis duration") }
         let interval = mapping["interval"].flatMap { self.duration($0, "analysis interval", positive: true) }
         let initialDelay = mapping["initial_delay"].flatMap { self.duration($0, "initial_delay") }
-        let failureLimit = mapping["failure_limit"]?.int("failure_limit", in: 1...Self.maximumMeasurements, errors: &errors)
+        let failureLimit = mapping["failure_limit"]?.int(
+            "failure_limit", in: 1...Self.maximumMeasurements, errors: &errors)
         var metrics: [Metric] = []
         var failed = false
-        if let list = required(mapping, "metrics", in: "analysis"), let items = list.sequence("metrics", errors: &errors) {
+        if let list = required(mapping, "metrics", in: "analysis"),
+            let items = list.sequence("metrics", errors: &errors)
+        {
             if items.isEmpty { errors.add(.invalidValue, "analysis must list at least one metric", at: list.location) }
             var names: [String: SourceLocation] = [:]
             for item in items.prefix(Self.maximumMetrics) {
@@ -89,8 +92,9 @@ extension PlaybookReader {
                 at: kinds[1].keyLocation)
             return nil
         }
-        let maximum = mapping["max"]?.number("max", in: -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude, errors: &errors)
-        let minimum = mapping["min"]?.number("min", in: -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude, errors: &errors)
+        let anyNumber = -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude
+        let maximum = mapping["max"]?.number("max", in: anyNumber, errors: &errors)
+        let minimum = mapping["min"]?.number("min", in: anyNumber, errors: &errors)
         var inconclusive = Metric.Inconclusive.halt
         if let node = mapping["inconclusive"], let text = node.string("inconclusive", errors: &errors) {
             if let value = Metric.Inconclusive(rawValue: text) {
@@ -129,7 +133,8 @@ extension PlaybookReader {
             if let maximum, let minimum, minimum > maximum, let node = mapping["min"] {
                 errors.add(
                     .invalidValue,
-                    "\(place) has min \(Metric.number(minimum)) above max \(Metric.number(maximum)); no value could pass",
+                    "\(place) has min \(Metric.number(minimum)) above max \(Metric.number(maximum)); "
+                        + "no value could pass",
                     at: node.location)
                 return nil
             }
@@ -168,7 +173,8 @@ extension PlaybookReader {
         guard let text = node.string("on_halt", errors: &errors) else { return nil }
         if let value = Stage.OnHalt(rawValue: text) { return value }
         errors.add(
-            .invalidValue, Suggestion.unknown("value", text, in: "on_halt", known: Stage.OnHalt.allCases.map(\.rawValue)),
+            .invalidValue,
+            Suggestion.unknown("value", text, in: "on_halt", known: Stage.OnHalt.allCases.map(\.rawValue)),
             at: node.location)
         return nil
     }
@@ -201,7 +207,8 @@ extension PlaybookReader {
             } else {
                 errors.add(
                     .invalidValue,
-                    Suggestion.unknown("value", text, in: "on_timeout", known: PauseStep.OnTimeout.allCases.map(\.rawValue)),
+                    Suggestion.unknown(
+                        "value", text, in: "on_timeout", known: PauseStep.OnTimeout.allCases.map(\.rawValue)),
                     at: node.location)
                 failed = true
             }

@@ -13,8 +13,9 @@ import DroverModel
 /// - every stage's `hosts` pattern selects at least one host (Ansible pattern semantics, as `--limit`);
 /// - `min_healthy` is not more than the stage's host count;
 /// - every `{{ name }}` is a builtin (`run.id`, `host.name`, `host.address`, `batch.index`, `batch.hosts`,
-///   `stage.name`; `batch.regex` in `analysis:` metrics), a playbook variable, or an inventory variable every host of the stage defines (when only some
-///   do, the message names those that lack it); `when` variables likewise (`is defined` tests excepted);
+///   `stage.name`; `batch.regex` in `analysis:` metrics), a playbook variable, or an inventory variable every host
+///   of the stage defines (when only some do, the message names those that lack it); `when` variables likewise
+///   (`is defined` tests excepted);
 /// - `delegate_to` names an inventory host, after rendering it when its lookups can be resolved without a run;
 /// - `script` and `upload` sources exist as files (relative to the playbook's directory), in every step list,
 ///   when their path uses no per-host lookups.

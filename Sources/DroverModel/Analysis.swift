@@ -64,7 +64,9 @@ public struct Metric: Sendable, Hashable, Codable {
     public var min: Double?
     public var inconclusive: Inconclusive
 
-    public init(name: String, source: Source, max: Double? = nil, min: Double? = nil, inconclusive: Inconclusive = .halt) {
+    public init(
+        name: String, source: Source, max: Double? = nil, min: Double? = nil, inconclusive: Inconclusive = .halt
+    ) {
         self.name = name
         self.source = source
         self.max = max

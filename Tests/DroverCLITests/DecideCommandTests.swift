@@ -14,7 +14,8 @@ struct DecideCommandTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     }
 
-    /// host021 then host022, one a batch; the release sets host021's error ratio to 0.5 (exiting 0), host022's to 0.
+    /// host017 then host018, one a batch (no other suite changes their demo service): the release sets host017's
+    /// error ratio to 0.5 (exiting 0), host018's to 0.
     func playbook(pauseTimeout: String) throws -> String {
         let prometheus = try AnalysisGateTests.prometheus()
         let path = directory + "/play.yml"
@@ -26,12 +27,12 @@ struct DecideCommandTests {
           tool: /srv/host/demo-metrics.py
         stages:
           - name: Demo service up and healthy
-            hosts: host021:host022
+            hosts: host017:host018
             steps:
               - upload: { src: \(Testbed.repositoryRoot)/Playbooks/files/demo-metrics.py, dest: /srv/host/demo-metrics.py, mode: "0755" }
               - run: "{{ tool }} start {{ host.address }} 9100 {{ state }} && {{ tool }} set {{ state }} error_ratio 0"
           - name: Roll out the release
-            hosts: host021:host022
+            hosts: host017:host018
             serial: 1
             analysis:
               initial_delay: 2s
@@ -42,7 +43,7 @@ struct DecideCommandTests {
             on_halt: pause
             pause_timeout: \(pauseTimeout)
             steps:
-              - run: "{{ tool }} set {{ state }} error_ratio $([ {{ host.name }} = host021 ] && echo 0.5 || echo 0)"
+              - run: "{{ tool }} set {{ state }} error_ratio $([ {{ host.name }} = host017 ] && echo 0.5 || echo 0)"
             rollback:
               - run: "{{ tool }} set {{ state }} error_ratio 0"
 
@@ -79,13 +80,13 @@ struct DecideCommandTests {
 
         // Someone fixes the service, then answers from another process.
         let fixed = try await drover([
-            "exec", "-i", Testbed.inventoryPath, "--limit", "host021", "--",
+            "exec", "-i", Testbed.inventoryPath, "--limit", "host017", "--",
             "/srv/host/demo-metrics.py set /srv/host/demo-metrics error_ratio 0",
         ])
         #expect(fixed.status == 0, "\(fixed.stderr)")
         let decided = try await drover(["decide", id, "retry", "--reason", "rolled the config back by hand", "--by", "ops"])
         #expect(decided.status == 0, "\(decided.stderr)")
-        #expect(run.wait() == 0)
+        #expect(run.wait() == 0, "\(run.lines.joined(separator: "\n"))")
         let events = run.lines.map(Self.object)
         let answers = events.filter { $0["event"] as? String == "operator_answered" }
         #expect(answers.count == 1)
@@ -118,7 +119,7 @@ struct DecideCommandTests {
         name: Canary look
         stages:
           - name: Roll out
-            hosts: host021:host022
+            hosts: host017:host018
             serial: 1
             pause: { prompt: Look at the canary dashboards, timeout: 2s, on_timeout: continue, when: batch.index == 1 }
             steps:
@@ -158,5 +159,34 @@ struct DecideCommandTests {
         #expect(resumed.wait() == 2)
         let answer = resumed.lines.map(Self.object).first { $0["event"] as? String == "operator_answered" }
         #expect(answer?["choice"] as? String == "rollback" && answer?["by"] as? String == "ops")
+    }
+
+    @Test func continueInProductionNeedsAnApproverThePolicyAllows() async throws {
+        try Testbed.ensureUp()
+        // The testbed's hosts as a production inventory, with a policy of any time and one approver.
+        let inventory = directory + "/production.ini"
+        try (String(contentsOfFile: Testbed.inventoryPath, encoding: .utf8) + "\n[all:vars]\ndrover_environment=production\n")
+            .write(toFile: inventory, atomically: true, encoding: .utf8)
+        let policy = directory + "/policy.yml"
+        try "environments:\n  production:\n    override_approvers: [alice]\n".write(
+            toFile: policy, atomically: true, encoding: .utf8)
+        let run = try RunningProcess(
+            Self.binary,
+            ["run", try playbook(pauseTimeout: "2m"), "-i", inventory, "--policy", policy, "--yes", "--output", "json"],
+            environment: ["DROVER_HOME": directory + "/home"])
+        let started = try #require(run.waitForLine { $0.contains("\"event\":\"run_started\"") })
+        let id = try #require(Self.object(started)["run_id"] as? String)
+        #expect(run.waitForLine { $0.contains("\"action\":\"pause\"") } != nil)
+
+        let unnamed = try await drover(["decide", id, "continue", "--reason", "known noise", "--policy", policy])
+        #expect(unnamed.status == 4)
+        #expect(unnamed.stderr.contains("--by must name one of the policy's override_approvers for production (allowed: alice)"))
+        let stranger = try await drover(["decide", id, "continue", "--reason", "known noise", "--by", "mallory", "--policy", policy])
+        #expect(stranger.status == 4)
+        let allowed = try await drover(["decide", id, "continue", "--reason", "known noise", "--by", "alice", "--policy", policy])
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+        #expect(run.wait() == 0)
+        let answer = run.lines.map(Self.object).first { $0["event"] as? String == "operator_answered" }
+        #expect(answer?["choice"] as? String == "continue" && answer?["by"] as? String == "alice")
     }
 }
