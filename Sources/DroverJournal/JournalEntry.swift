@@ -87,6 +87,18 @@ public struct JournalNote: Sendable, Hashable, Codable {
         /// The operator asked the controller to stop (SIGINT/SIGTERM): nothing new starts; steps that fail from
         /// here on may have failed because of the stop.
         case stopRequested = "stop_requested"
+        /// `drover schedule` planned a run, or planned it again for another time (in the schedule book).
+        case runScheduled = "run_scheduled"
+        /// `drover schedule --cancel` (in the schedule book).
+        case scheduleCancelled = "schedule_cancelled"
+        /// A run of a scheduled change started (in the schedule book).
+        case scheduleStarted = "schedule_started"
+        /// A `notify-due` claimed a notice before sending it (in the schedule book).
+        case noticeClaimed = "notice_claimed"
+        /// A claimed notice was sent, or given up on (in the schedule book).
+        case noticeSent = "notice_sent"
+        /// `drover extend` moved a running run's window end (in the run's chain; `window` holds the facts).
+        case windowExtended = "window_extended"
     }
 
     public var kind: Kind
@@ -95,12 +107,22 @@ public struct JournalNote: Sendable, Hashable, Codable {
     public var hosts: [String]
     /// Who did it, when a person did.
     public var by: String?
+    /// The facts of a schedule book note; nil for every other note (and not stored then, so notes written before it
+    /// existed hash as they did).
+    public var schedule: ScheduleFact?
+    /// For `window_extended`: the old and new end and why; nil for every other note (and not stored then).
+    public var window: WindowExtension?
 
-    public init(kind: Kind, text: String, hosts: [String] = [], by: String? = nil) {
+    public init(
+        kind: Kind, text: String, hosts: [String] = [], by: String? = nil, schedule: ScheduleFact? = nil,
+        window: WindowExtension? = nil
+    ) {
         self.kind = kind
         self.text = text
         self.hosts = hosts
         self.by = by
+        self.schedule = schedule
+        self.window = window
     }
 }
 
