@@ -8,8 +8,10 @@ import DroverModel
 
 /// `notify`: progress interval, targets, template overrides (SPEC section 7).
 extension PolicyReader {
-    static let notifyKeys = ["progress_every", "targets", "templates", "template_directory"]
-    static let targetKeys = ["webhook", "command", "events", "headers", "environment"]
+    static let notifyKeys = [
+        "progress_every", "targets", "templates", "template_directory", "advance",
+    ]
+    static let targetKeys = ["webhook", "command", "events", "headers", "environment", "advance"]
     static let eventNames = NotifyEvent.allCases.map(\.rawValue)
     /// The shortest progress interval accepted, so a typo cannot flood a channel.
     static let minimumProgressEvery: Duration = .seconds(60)
@@ -29,6 +31,9 @@ extension PolicyReader {
             } else {
                 settings.progressEvery = every
             }
+        }
+        if let node = map["advance"], let offsets = advance(node, what: "advance of \(what)") {
+            settings.advance = offsets
         }
         if let node = map["targets"], let list = node.sequence("targets of \(what)", errors: &errors) {
             let place = what == "notify" ? "" : " " + what.dropFirst("notify ".count)
@@ -161,7 +166,37 @@ extension PolicyReader {
             guard let chosen = self.events(node, what: "events of \(what)") else { return nil }
             events = chosen
         }
-        return delivery.map { NotifyTarget(delivery: $0, events: events) }
+        var advance: [Duration]?
+        if let node = map["advance"] {
+            guard let offsets = self.advance(node, what: "advance of \(what)") else { return nil }
+            advance = offsets
+        }
+        return delivery.map { NotifyTarget(delivery: $0, events: events, advance: advance) }
+    }
+
+    /// `advance`: how long before a planned run each advance notice is due (`[72h, 24h, 1h]`), each positive, at most
+    /// 60 days, none twice; longest first. An empty list turns them off.
+    private mutating func advance(_ node: YAMLNode, what: String) -> [Duration]? {
+        guard let list = node.sequence(what, errors: &errors) else { return nil }
+        var offsets: [Duration] = []
+        var failed = false
+        for item in list {
+            guard let offset = item.duration("each entry of \(what)", errors: &errors) else {
+                failed = true
+                continue
+            }
+            if offset <= .zero || offset > .seconds(60 * 86_400) || offsets.contains(offset) {
+                failed = true
+                errors.add(
+                    .invalidValue,
+                    "each entry of \(what) must be a time before the run between 1m and 60d, each once; found "
+                        + MessageText.quoted(item.scalarText ?? ""),
+                    at: item.location)
+                continue
+            }
+            offsets.append(offset)
+        }
+        return failed ? nil : offsets.sorted(by: >)
     }
 
     /// `events`: a non-empty list of event names.

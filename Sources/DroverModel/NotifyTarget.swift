@@ -14,9 +14,14 @@ public struct NotifyTarget: Sendable, Hashable, Codable {
     public var delivery: Delivery
     /// The events sent here; never empty (a target that lists none gets every event).
     public var events: Set<NotifyEvent>
+    /// This target's own advance notices before a planned run (`advance: [72h, 24h]`); nil: the `notify` block's.
+    public var advance: [Duration]?
 
-    public init(delivery: Delivery, events: Set<NotifyEvent> = Set(NotifyEvent.allCases)) {
+    public init(
+        delivery: Delivery, events: Set<NotifyEvent> = Set(NotifyEvent.allCases), advance: [Duration]? = nil
+    ) {
         self.delivery = delivery
         self.events = events
+        self.advance = advance
     }
 }

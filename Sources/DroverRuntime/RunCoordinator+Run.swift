@@ -111,6 +111,10 @@ extension RunCoordinator {
             return await finish(runID, sink: sink, status: .refused, reason: refusal.reason)
         }
         logger.debug("leased", metadata: ["machines": "\(fence.targets.count)"])
+        if !request.check {
+            await linkSchedule(
+                runID, playbookPath: file.path, inventoryPath: request.inventoryPath, change: playbook.change)
+        }
         sink.tell(notices)
         notices?.handle(.runStarted(started))
         if let override = gate.check.emergency { _ = await sink.record(.emergencyOverride(override)) }

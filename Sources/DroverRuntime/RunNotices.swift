@@ -13,6 +13,13 @@ public protocol RunNotices: Sendable {
     func refused(reason: String)
     /// Waits (bounded) for the notices still queued.
     func finish() async
+    /// The window was extended (`drover extend`): sends `extended`.
+    func windowExtended(to end: Date, reason: String?)
+}
+
+extension RunNotices {
+    /// Recorders that do not care about extensions ignore them.
+    public func windowExtended(to end: Date, reason: String?) {}
 }
 
 extension Notifier: RunNotices {}

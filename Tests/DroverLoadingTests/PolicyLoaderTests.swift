@@ -123,6 +123,17 @@ func targetPolicy(_ inner: String) -> String {
         #expect(qa.overrunFactor == 3)
     }
 
+    @Test func advanceNoticesAreReadLongestFirstAndATargetsOwnReplacesTheBlocks() throws {
+        let policy = try PolicyLoader().load(
+            text: "environments: {}\nnotify:\n  advance: [1h, 72h, 24h]\n  targets:\n    - command: /bin/a\n"
+                + "    - { command: /bin/b, advance: [48h] }\n",
+            path: "p.yml")
+        let notify = try #require(policy.notify)
+        #expect(notify.advance == [.seconds(72 * 3600), .seconds(24 * 3600), .seconds(3600)])
+        #expect(notify.advance(for: notify.targets[0]) == notify.advance)
+        #expect(notify.advance(for: notify.targets[1]) == [.seconds(48 * 3600)])
+    }
+
     @Test func notifyDefaultsAndEnvironmentOverride() throws {
         let policy = try PolicyLoader().load(
             text: "environments:\n  prod:\n    notify:\n      targets:\n        - command: /bin/notify\n"
@@ -251,6 +262,10 @@ func targetPolicy(_ inner: String) -> String {
          "p.yml:4:32: notify target 1 has both 'webhook' and 'command'; give one of them"),
         ("environments: {}\nnotify:\n  progress_every: 10s\n",
          "p.yml:3:19: progress_every of notify must be at least 1m, found '10s'"),
+        ("environments: {}\nnotify:\n  advance: [72h, 0s]\n",
+         "p.yml:3:18: each entry of advance of notify must be a time before the run between 1m and 60d, each once; found '0s'"),
+        (targetPolicy(#"command: x, advance: [24h, 24h]"#),
+         "p.yml:4:36: each entry of advance of notify target 1 must be a time before the run between 1m and 60d, each once; found '24h'"),
         // The document.
         ("- a\n", "p.yml:1:1: the policy must be a mapping of keys to values, found a list"),
         ("timezone: UTC\n", "p.yml:1:1: the policy needs 'environments' (a mapping of environment names to their rules)"),
