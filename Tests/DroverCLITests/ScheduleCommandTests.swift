@@ -98,4 +98,51 @@ struct ScheduleCommandTests {
         #expect(noReason.status == 64)
         #expect(noReason.stderr.contains("--cancel needs --reason"))
     }
+
+    @Test func notifyDueSendsEachDueNoticeOnceEvenWhenTwoRunAtOnce() async throws {
+        let receiver = try HTTPReceiver()
+        defer { receiver.stop() }
+        let play = try playbook()
+        try """
+            [app]
+            app1 ansible_host=127.0.0.1
+            [all:vars]
+            drover_environment=prod
+            """.write(toFile: directory + "/hosts.ini", atomically: true, encoding: .utf8)
+        try """
+            timezone: UTC
+            environments:
+              prod:
+                windows:
+                  - { name: Sunday, days: [sun], start: "02:00", end: "06:00" }
+            notify:
+              advance: [72h, 1h]
+              targets:
+                - webhook: "\(receiver.url)"
+                  events: [scheduled, advance, reminder, cancelled]
+            """.write(toFile: directory + "/policy.yml", atomically: true, encoding: .utf8)
+        let planned = try await drover(
+            "schedule", play, "-i", directory + "/hosts.ini", "--at", "2026-11-29 02:00", "--now", "2026-11-24T12:00:00Z")
+        #expect(planned.status == 0, "\(planned.stderr)")
+        #expect(receiver.requests.map { $0.json?["event"] as? String } == ["scheduled"])
+
+        // 71 hours before the start: the 72h notice is due. Two senders at the same moment send it once.
+        async let first = drover("notify-due", "--now", "2026-11-26T03:00:00Z")
+        async let second = drover("notify-due", "--now", "2026-11-26T03:00:00Z")
+        let results = try await [first, second]
+        #expect(results.allSatisfy { $0.status == 0 }, "\(results.map(\.stderr))")
+        #expect(results.map(\.stdout).joined().components(separatedBy: "delivered").count == 2)
+        let advance = try #require(receiver.requests.last?.json)
+        #expect(receiver.requests.count == 2)
+        #expect(advance["event"] as? String == "advance")
+        #expect(advance["notice_ahead"] as? String == "72h")
+        #expect(advance["scheduled_start"] as? String == "2026-11-29T02:00:00Z")
+        #expect(advance["schedule_id"] as? String == "S-RFC-2026-0042")
+        #expect((advance["text"] as? String)?.contains("Starts in 72h: 2026-11-29 02:00 UTC") == true)
+
+        let again = try await drover("notify-due", "--now", "2026-11-26T03:05:00Z")
+        #expect(again.status == 0)
+        #expect(again.stdout.isEmpty)
+        #expect(receiver.requests.count == 2)
+    }
 }
