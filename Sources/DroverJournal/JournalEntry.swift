@@ -99,6 +99,13 @@ public struct JournalNote: Sendable, Hashable, Codable {
         case noticeSent = "notice_sent"
         /// `drover extend` moved a running run's window end (in the run's chain; `window` holds the facts).
         case windowExtended = "window_extended"
+        /// An Alertmanager silence was created (or moved) for the run's hosts; `reference` is its id.
+        case silenced = "silence_created"
+        /// The run's Alertmanager silence was expired; `reference` is its id.
+        case silenceExpired = "silence_expired"
+
+        /// Notes the maintenance log lists as the run's course, not as issues.
+        public static let routine: Set<Kind> = [.resumed, .silenced, .silenceExpired]
     }
 
     public var kind: Kind
@@ -112,10 +119,12 @@ public struct JournalNote: Sendable, Hashable, Codable {
     public var schedule: ScheduleFact?
     /// For `window_extended`: the old and new end and why; nil for every other note (and not stored then).
     public var window: WindowExtension?
+    /// The id a service gave for what the note is about (an Alertmanager silence); nil otherwise (and not stored).
+    public var reference: String?
 
     public init(
         kind: Kind, text: String, hosts: [String] = [], by: String? = nil, schedule: ScheduleFact? = nil,
-        window: WindowExtension? = nil
+        window: WindowExtension? = nil, reference: String? = nil
     ) {
         self.kind = kind
         self.text = text
@@ -123,6 +132,18 @@ public struct JournalNote: Sendable, Hashable, Codable {
         self.by = by
         self.schedule = schedule
         self.window = window
+        self.reference = reference
+    }
+
+    /// The Alertmanager silences a run's chain left open: created and not expired since, oldest first.
+    public static func openSilences(in events: [JournalEvent]) -> [String] {
+        var open: [String] = []
+        for event in events where event.kind.hasPrefix("silence_") {
+            guard case .note(let note)? = try? event.entry(), let id = note.reference else { continue }
+            open.removeAll { $0 == id }
+            if note.kind == .silenced { open.append(id) }
+        }
+        return open
     }
 }
 

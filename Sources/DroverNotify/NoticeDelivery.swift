@@ -61,6 +61,7 @@ extension NotifyTarget {
         switch delivery {
         case .webhook(let url, _): return "webhook " + (SecretMask.maskedURL(url) ?? "(URL hidden)")
         case .command(let text, _): return "command " + (CommandSender.words(text).first ?? "")
+        case .alertmanager(let target): return "alertmanager " + (SecretMask.maskedURL(target.url) ?? "(URL hidden)")
         }
     }
 
@@ -73,6 +74,9 @@ extension NotifyTarget {
             return WebhookSender(url: url, headers: headers, environment: environment)
         case .command(let text, let passing):
             return CommandSender(command: text, passing: passing, environment: environment)
+        case .alertmanager(let target):
+            // A silence needs a run's hosts: the runtime makes its own sender with them (`AlertmanagerSender.Scope`).
+            return AlertmanagerSender(target: target, scope: nil, environment: environment)
         }
     }
 }

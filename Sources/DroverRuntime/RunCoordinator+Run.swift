@@ -80,7 +80,7 @@ extension RunCoordinator {
         do {
             notices = try self.notices(
                 enabled: request.notify && !request.check, policy: policy, playbook: playbook, runID: runID,
-                environment: inventory.environment, hostCount: targets.count, gate: gate, sink: sink)
+                environment: inventory.environment, targets: targets, gate: gate, sink: sink)
         } catch {
             // Recorded as refused, not left RUNNING: nothing was touched.
             _ = await finish(runID, sink: sink, status: .refused, reason: "\(error)")
@@ -138,8 +138,8 @@ extension RunCoordinator {
 
     /// The run's notices, or nil when disabled or no target is configured.
     func notices(
-        enabled: Bool, policy: Policy?, playbook: Playbook, runID: String, environment: String?, hostCount: Int,
-        gate: PolicyGate.Outcome, sink: RunSink
+        enabled: Bool, policy: Policy?, playbook: Playbook, runID: String, environment: String?,
+        targets: [DroverModel.Host], gate: PolicyGate.Outcome, sink: RunSink, openSilences: [String] = []
     ) throws -> (any RunNotices)? {
         guard enabled, let settings = Self.noticeSettings(policy: policy, environment: environment, playbook: playbook)
         else { return nil }
@@ -152,8 +152,9 @@ extension RunCoordinator {
         return try services.notices(
             NoticeRequest(
                 settings: settings, zone: policy.flatMap { TimeZone(identifier: $0.timeZone) } ?? TimeZone(identifier: "UTC")!,
-                runID: runID, playbook: playbook, environment: environment, hostCount: hostCount, window: window,
-                report: { sink.report($0) }))
+                runID: runID, playbook: playbook, environment: environment, hostCount: targets.count, window: window,
+                report: { sink.report($0) }, hosts: targets.map { ($0.name, $0.connection.address) },
+                note: { sink.note($0) }, openSilences: openSilences))
     }
 
     /// The sentences for a refusal by held leases, each holder judged at the journal's time.

@@ -1,3 +1,4 @@
+public import DroverJournal
 public import DroverModel
 public import DroverNotify
 public import Foundation
@@ -38,6 +39,12 @@ public struct NoticeRequest: Sendable {
     public var window: NoticeWindow?
     /// Where deliveries are reported (`RunEvent.notification`), from code that cannot wait.
     public var report: @Sendable (RunEvent) -> Void
+    /// Name and address of each host the run touches (what an Alertmanager silence matches).
+    public var hosts: [(name: String, address: String)] = []
+    /// Queues a note in the run's chain (an Alertmanager silence's id).
+    public var note: @Sendable (JournalNote) -> Void = { _ in }
+    /// Silences an interrupted attempt left open, which a resume expires.
+    public var openSilences: [String] = []
 }
 
 /// Makes a run's notices; nil when nothing is to be sent.
@@ -69,6 +76,31 @@ extension RunCoordinator {
             stageNames: request.playbook.stages.map(\.name.source), impact: impact, timeZone: request.zone,
             startedAt: Date())
         facts.window = request.window
-        return Notifier(settings: request.settings, facts: facts, templates: templates, report: request.report)
+        let silencers = request.settings.targets.map { target -> AlertmanagerSender? in
+            guard case .alertmanager(let alertmanager) = target.delivery else { return nil }
+            let note = request.note
+            return AlertmanagerSender(
+                target: alertmanager,
+                scope: AlertmanagerSender.Scope(
+                    runID: request.runID, changeID: request.playbook.change.id, playbook: request.playbook.name,
+                    hosts: request.hosts),
+                remember: { id, expired in
+                    note(
+                        JournalNote(
+                            kind: expired ? .silenceExpired : .silenced,
+                            text: expired ? "monitoring silence \(id) expired" : "monitoring silenced: silence \(id)",
+                            reference: id))
+                })
+        }
+        let senders = zip(request.settings.targets, silencers).map { target, silencer -> any NoticeSender in
+            silencer ?? target.sender()
+        }
+        let notifier = Notifier(
+            settings: request.settings, facts: facts, templates: templates, senders: senders, report: request.report)
+        let silencing = silencers.compactMap { $0 }
+        guard !silencing.isEmpty else { return notifier }
+        return SilencingNotices(
+            notifier: notifier, silencers: silencing, openSilences: request.openSilences,
+            start: RenderedNotice(Notice(event: .started, facts: facts), text: ""), report: request.report)
     }
 }

@@ -123,6 +123,18 @@ func targetPolicy(_ inner: String) -> String {
         #expect(qa.overrunFactor == 3)
     }
 
+    @Test func anAlertmanagerTargetIsReadWithItsLabelValueAndMargin() throws {
+        let policy = try PolicyLoader().load(
+            text: "environments: {}\nnotify:\n  targets:\n"
+                + "    - { alertmanager: \"http://127.0.0.1:9093\", label: host, value: \"{{ host.address }}\", margin: 5m }\n",
+            path: "p.yml")
+        let target = try #require(policy.notify?.targets.first)
+        #expect(
+            target.delivery
+                == .alertmanager(AlertmanagerTarget(url: "http://127.0.0.1:9093", label: "host", value: .address, margin: .seconds(300))))
+        #expect(target.events == AlertmanagerTarget.events)
+    }
+
     @Test func advanceNoticesAreReadLongestFirstAndATargetsOwnReplacesTheBlocks() throws {
         let policy = try PolicyLoader().load(
             text: "environments: {}\nnotify:\n  advance: [1h, 72h, 24h]\n  targets:\n    - command: /bin/a\n"
@@ -262,6 +274,10 @@ func targetPolicy(_ inner: String) -> String {
          "p.yml:4:32: notify target 1 has both 'webhook' and 'command'; give one of them"),
         ("environments: {}\nnotify:\n  progress_every: 10s\n",
          "p.yml:3:19: progress_every of notify must be at least 1m, found '10s'"),
+        (targetPolicy(#"alertmanager: "http://127.0.0.1:9093", label: "in stance""#),
+         "p.yml:4:55: label of notify target 1 must be an Alertmanager label name (letters, digits, _), found 'in stance'"),
+        (targetPolicy(#"webhook: "http://h/x", margin: 5m"#),
+         "p.yml:4:32: margin in notify target 1 goes with 'alertmanager' only"),
         ("environments: {}\nnotify:\n  advance: [72h, 0s]\n",
          "p.yml:3:18: each entry of advance of notify must be a time before the run between 1m and 60d, each once; found '0s'"),
         (targetPolicy(#"command: x, advance: [24h, 24h]"#),
