@@ -103,9 +103,12 @@ public struct JournalNote: Sendable, Hashable, Codable {
         case silenced = "silence_created"
         /// The run's Alertmanager silence was expired; `reference` is its id.
         case silenceExpired = "silence_expired"
+        /// A status page made a scheduled maintenance for the run; `reference` is `TARGET/ID` (the target's index in
+        /// the notify settings, the incident's id).
+        case statusPageIncident = "status_page_incident"
 
         /// Notes the maintenance log lists as the run's course, not as issues.
-        public static let routine: Set<Kind> = [.resumed, .silenced, .silenceExpired]
+        public static let routine: Set<Kind> = [.resumed, .silenced, .silenceExpired, .statusPageIncident]
     }
 
     public var kind: Kind
@@ -133,6 +136,18 @@ public struct JournalNote: Sendable, Hashable, Codable {
         self.schedule = schedule
         self.window = window
         self.reference = reference
+    }
+
+    /// The status page incidents a run's chain names, by target index.
+    public static func statusPageIncidents(in events: [JournalEvent]) -> [Int: String] {
+        var incidents: [Int: String] = [:]
+        for event in events where event.kind == Kind.statusPageIncident.rawValue {
+            guard case .note(let note)? = try? event.entry(), let reference = note.reference,
+                let slash = reference.firstIndex(of: "/"), let index = Int(reference[..<slash])
+            else { continue }
+            incidents[index] = String(reference[reference.index(after: slash)...])
+        }
+        return incidents
     }
 
     /// The Alertmanager silences a run's chain left open: created and not expired since, oldest first.

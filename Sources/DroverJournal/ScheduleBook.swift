@@ -43,11 +43,13 @@ public struct ScheduleBook: Sendable {
         public var cancelled: (reason: String, by: String?)?
         /// The run of it, once one started.
         public var run: String?
+        /// Its scheduled maintenance on each status page target (by the target's index), once made.
+        public var incidents: [Int: String] = [:]
 
         public static func == (lhs: Entry, rhs: Entry) -> Bool {
             lhs.plan == rhs.plan && lhs.revision == rhs.revision && lhs.scheduledBy == rhs.scheduledBy
                 && lhs.scheduledAt == rhs.scheduledAt && lhs.cancelled?.reason == rhs.cancelled?.reason
-                && lhs.cancelled?.by == rhs.cancelled?.by && lhs.run == rhs.run
+                && lhs.cancelled?.by == rhs.cancelled?.by && lhs.run == rhs.run && lhs.incidents == rhs.incidents
         }
 
         public func hash(into hasher: inout Hasher) {
@@ -131,6 +133,9 @@ public struct ScheduleBook: Sendable {
             claims[claim.key] = claim
         case .sent(let key, let delivered, let error):
             marks[key] = Mark(delivered: delivered, error: error)
+        case .incident(let id, let target, let incident):
+            guard let index = entries.firstIndex(where: { $0.plan.id == id }) else { return }
+            entries[index].incidents[target] = incident
         }
     }
 }

@@ -26,6 +26,8 @@ public struct ScheduledRun: Sendable, Hashable, Codable {
     public var change: ChangeInfo
     /// The hosts the run will touch, in inventory order.
     public var hosts: [String]
+    /// Their inventory groups, each once, in the order first met (a status page's components).
+    public var groups: [String]
     /// What happens when a stage fails, in one line ("rollback steps in 2 of 4 stages: Update (2 steps), …").
     public var rollback: String
     /// When the run is planned to start.
@@ -43,7 +45,7 @@ public struct ScheduledRun: Sendable, Hashable, Codable {
     public init(
         id: String, playbook: String, playbookPath: String, playbookHash: String, inventoryPath: String,
         policyPath: String?, limit: String, environment: String?, change: ChangeInfo, hosts: [String],
-        rollback: String, start: Date, end: Date, window: String?, timeZone: String,
+        groups: [String] = [], rollback: String, start: Date, end: Date, window: String?, timeZone: String,
         extraVars: [RunInputs.ExtraVar] = []
     ) {
         self.id = id
@@ -56,6 +58,7 @@ public struct ScheduledRun: Sendable, Hashable, Codable {
         self.environment = environment
         self.change = change
         self.hosts = hosts
+        self.groups = groups
         self.rollback = rollback
         self.start = start
         self.end = end
@@ -80,6 +83,9 @@ public enum ScheduleFact: Sendable, Hashable, Codable {
     case claimed(NoticeClaim)
     /// A claimed notice was delivered, or given up on (`error`).
     case sent(key: String, delivered: Bool, error: String?)
+    /// A status page made a scheduled maintenance for the planned run: its id there, by the target's index in the
+    /// notify settings.
+    case incident(schedule: String, target: Int, id: String)
 }
 
 /// Who is about to send which notice of a planned run.

@@ -13,6 +13,7 @@ extension PolicyReader {
     ]
     static let targetKeys = [
         "webhook", "command", "events", "headers", "environment", "advance", "alertmanager", "label", "value", "margin",
+        "statuspage", "page_id", "token", "components",
     ]
     static let eventNames = NotifyEvent.allCases.map(\.rawValue)
     /// The shortest progress interval accepted, so a typo cannot flood a channel.
@@ -135,9 +136,13 @@ extension PolicyReader {
         if let node = map["alertmanager"] {
             return alertmanager(node, map: map, what: what)
         }
-        for key in ["label", "value", "margin"] {
+        if let node = map["statuspage"] {
+            return statuspage(node, map: map, what: what)
+        }
+        for key in ["label", "value", "margin", "page_id", "token", "components"] {
             if let location = map.keyLocation(key) {
-                errors.add(.invalidValue, "\(key) in \(what) goes with 'alertmanager' only", at: location)
+                let kind = ["page_id", "token", "components"].contains(key) ? "statuspage" : "alertmanager"
+                errors.add(.invalidValue, "\(key) in \(what) goes with '\(kind)' only", at: location)
             }
         }
         switch (map["webhook"], map["command"]) {
@@ -184,63 +189,6 @@ extension PolicyReader {
         return delivery.map { NotifyTarget(delivery: $0, events: events, advance: advance) }
     }
 
-    /// An `alertmanager` target: its URL, the label and value matched against the run's hosts, the margin after the
-    /// window's end, headers; its events are those it acts on unless `events` narrows them.
-    private mutating func alertmanager(_ node: YAMLNode, map: YAMLMapping, what: String) -> NotifyTarget? {
-        for key in ["webhook", "command", "environment", "advance"] {
-            if let location = map.keyLocation(key) {
-                errors.add(.invalidValue, "\(key) in \(what) does not go with 'alertmanager'", at: location)
-                return nil
-            }
-        }
-        guard let url = webhookURL(node, what: "alertmanager of \(what)") else { return nil }
-        var target = AlertmanagerTarget(url: url)
-        if let node = map["label"], let label = node.string("label of \(what)", errors: &errors) {
-            let valid = label.first.map { $0 == "_" || ($0.isASCII && $0.isLetter) } == true
-                && label.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }
-            guard valid else {
-                errors.add(
-                    .invalidValue,
-                    "label of \(what) must be an Alertmanager label name (letters, digits, _), found "
-                        + MessageText.quoted(label),
-                    at: node.location)
-                return nil
-            }
-            target.label = label
-        }
-        if let node = map["value"], let text = node.string("value of \(what)", errors: &errors) {
-            let spaced = text.replacingOccurrences(of: " ", with: "")
-            guard let value = AlertmanagerTarget.Value.allCases.first(where: { $0.rawValue.replacingOccurrences(of: " ", with: "") == spaced })
-            else {
-                errors.add(
-                    .invalidValue,
-                    "value of \(what) must be {{ host.name }} or {{ host.address }}, found \(MessageText.quoted(text))",
-                    at: node.location)
-                return nil
-            }
-            target.value = value
-        }
-        if let node = map["margin"], let margin = node.duration("margin of \(what)", errors: &errors) {
-            guard margin >= .zero, margin <= .seconds(24 * 3600) else {
-                errors.add(
-                    .invalidValue, "margin of \(what) must be between 0s and 24h, found \(MessageText.quoted(node.scalarText ?? ""))",
-                    at: node.location)
-                return nil
-            }
-            target.margin = margin
-        }
-        if let node = map["headers"] {
-            guard let headers = self.headers(node, what: what) else { return nil }
-            target.headers = headers
-        }
-        var events = AlertmanagerTarget.events
-        if let node = map["events"] {
-            guard let chosen = self.events(node, what: "events of \(what)") else { return nil }
-            events = chosen.intersection(AlertmanagerTarget.events)
-        }
-        return NotifyTarget(delivery: .alertmanager(target), events: events)
-    }
-
     /// `advance`: how long before a planned run each advance notice is due (`[72h, 24h, 1h]`), each positive, at most
     /// 60 days, none twice; longest first. An empty list turns them off.
     private mutating func advance(_ node: YAMLNode, what: String) -> [Duration]? {
@@ -267,7 +215,7 @@ extension PolicyReader {
     }
 
     /// `events`: a non-empty list of event names.
-    private mutating func events(_ node: YAMLNode, what: String) -> Set<NotifyEvent>? {
+    mutating func events(_ node: YAMLNode, what: String) -> Set<NotifyEvent>? {
         guard let list = node.sequence(what, errors: &errors) else { return nil }
         guard !list.isEmpty else {
             errors.add(
@@ -321,7 +269,7 @@ extension PolicyReader {
 
     /// `headers`: header name → the name of the environment variable holding its value. A value that is not such a
     /// name is probably the secret itself, so it is never quoted.
-    private mutating func headers(_ node: YAMLNode, what: String) -> [String: String]? {
+    mutating func headers(_ node: YAMLNode, what: String) -> [String: String]? {
         guard let map = node.mapping("headers of \(what)", errors: &errors) else { return nil }
         var headers: [String: String] = [:]
         var failed = false
@@ -350,7 +298,7 @@ extension PolicyReader {
     }
 
     /// An `http`/`https` URL with a host; errors show it masked (`https://hooks.example/…`).
-    private mutating func webhookURL(_ node: YAMLNode, what: String) -> String? {
+    mutating func webhookURL(_ node: YAMLNode, what: String) -> String? {
         guard let url = node.string(what, errors: &errors) else { return nil }
         let lowered = url.lowercased()
         let scheme = lowered.hasPrefix("https://") ? 8 : lowered.hasPrefix("http://") ? 7 : 0

@@ -11,6 +11,8 @@ public struct NotifyTarget: Sendable, Hashable, Codable {
         case command(String, environment: [String] = [])
         /// A Prometheus Alertmanager: a silence on the run's hosts from its start to its end (API v2).
         case alertmanager(AlertmanagerTarget)
+        /// An Atlassian Statuspage page: a scheduled maintenance from `drover schedule` to the run's end.
+        case statuspage(StatuspageTarget)
     }
 
     public var delivery: Delivery
@@ -63,5 +65,40 @@ public struct AlertmanagerTarget: Sendable, Hashable, Codable {
         self.value = value
         self.margin = margin
         self.headers = headers
+    }
+}
+
+/// A Statuspage target (`statuspage: URL` in the policy): the Atlassian Statuspage REST API (v1), where a
+/// scheduled maintenance is an incident with status `scheduled`, then `in_progress`, then `completed`.
+public struct StatuspageTarget: Sendable, Hashable, Codable {
+    /// The API's base URL (`https://api.statuspage.io`); requests go to `/v1/pages/PAGE/incidents`.
+    public var url: String
+    public var pageID: String
+    /// The name of the environment variable holding the API key (sent as `Authorization: OAuth KEY`).
+    public var token: String
+    /// Inventory group → component id: a run's components are those of the groups its hosts belong to.
+    public var components: [String: String]
+
+    /// The events a Statuspage target acts on: planned (create, move), cancelled or missed (complete), started (in
+    /// progress), extended (longer), and every end (completed, with the outcome).
+    public static let events: Set<NotifyEvent> = [
+        .scheduled, .cancelled, .missed, .started, .extended, .completed, .completedWithIssues, .rolledBack, .failed,
+        .refused, .interrupted,
+    ]
+
+    public init(url: String, pageID: String, token: String, components: [String: String] = [:]) {
+        self.url = url
+        self.pageID = pageID
+        self.token = token
+        self.components = components
+    }
+
+    /// The component ids of the groups named, in the order of `groups`, each once.
+    public func componentIDs(groups: [String]) -> [String] {
+        var ids: [String] = []
+        for group in groups {
+            if let id = components[group], !ids.contains(id) { ids.append(id) }
+        }
+        return ids
     }
 }

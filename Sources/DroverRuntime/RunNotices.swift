@@ -45,6 +45,10 @@ public struct NoticeRequest: Sendable {
     public var note: @Sendable (JournalNote) -> Void = { _ in }
     /// Silences an interrupted attempt left open, which a resume expires.
     public var openSilences: [String] = []
+    /// The hosts' inventory groups (a status page's components).
+    public var groups: [String] = []
+    /// The status page maintenances the run updates (its planned run's, its interrupted attempt's).
+    public var incidents = PlannedIncidents()
 }
 
 /// Makes a run's notices; nil when nothing is to be sent.
@@ -92,8 +96,21 @@ extension RunCoordinator {
                             reference: id))
                 })
         }
-        let senders = zip(request.settings.targets, silencers).map { target, silencer -> any NoticeSender in
-            silencer ?? target.sender()
+        let senders = zip(request.settings.targets, silencers).enumerated().map { index, pair -> any NoticeSender in
+            let (target, silencer) = pair
+            if let silencer { return silencer }
+            guard case .statuspage(let page) = target.delivery else { return target.sender() }
+            let (incidents, note) = (request.incidents, request.note)
+            let place = request.environment.map { "[\($0)] " } ?? ""
+            return StatuspageSender(
+                target: page, name: place + "Maintenance: " + (request.playbook.change.title ?? request.playbook.name),
+                components: page.componentIDs(groups: request.groups), incident: { incidents[index] },
+                remember: { id in
+                    incidents.merge([index: id])
+                    note(
+                        JournalNote(
+                            kind: .statusPageIncident, text: "status page maintenance \(id)", reference: "\(index)/\(id)"))
+                })
         }
         let notifier = Notifier(
             settings: request.settings, facts: facts, templates: templates, senders: senders, report: request.report)

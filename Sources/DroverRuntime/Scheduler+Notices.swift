@@ -1,4 +1,5 @@
 import DroverEngine
+import Synchronization
 public import DroverJournal
 import DroverLoading
 public import DroverModel
@@ -13,14 +14,26 @@ extension Scheduler {
         public var policy: DeliveryPolicy
         /// `--policy`: read this policy instead of the one recorded with each planned run.
         public var policyPath: String?
+        /// The sender for a status page target: its page, the maintenance's name and components, the incident that
+        /// exists already, and where a new incident's id goes.
+        public var statuspage:
+            @Sendable (
+                StatuspageTarget, String, [String], @escaping @Sendable () -> String?, @escaping @Sendable (String) -> Void
+            ) -> any NoticeSender
 
         public init(
             sender: @escaping @Sendable (NotifyTarget) -> any NoticeSender = { $0.sender() },
-            policy: DeliveryPolicy = .standard, policyPath: String? = nil
+            policy: DeliveryPolicy = .standard, policyPath: String? = nil,
+            statuspage: @escaping @Sendable (
+                StatuspageTarget, String, [String], @escaping @Sendable () -> String?, @escaping @Sendable (String) -> Void
+            ) -> any NoticeSender = { target, name, components, incident, remember in
+                StatuspageSender(target: target, name: name, components: components, incident: incident, remember: remember)
+            }
         ) {
             self.sender = sender
             self.policy = policy
             self.policyPath = policyPath
+            self.statuspage = statuspage
         }
     }
 
@@ -82,12 +95,19 @@ extension Scheduler {
             return claim.key
         })
         var sent: [SentNotice] = []
+        let incidents = Mutex<[(schedule: String, target: Int, id: String)]>([])
         for notice in due where claimed.contains(notice.key) {
             guard let entry = book.entry(notice.schedule), let settings = settings(notice.schedule),
                 notice.target < settings.targets.count
             else { continue }
             let target = settings.targets[notice.target]
-            let sender = delivery.sender(target)
+            var sender = delivery.sender(target)
+            if case .statuspage(let page) = target.delivery {
+                let (known, index, schedule) = (entry.incidents[notice.target], notice.target, entry.plan.id)
+                sender = delivery.statuspage(
+                    page, Self.maintenanceName(entry.plan), page.componentIDs(groups: entry.plan.groups), { known }
+                ) { id in incidents.withLock { $0.append((schedule, index, id)) } }
+            }
             let outcome: DeliveryOutcome
             do {
                 let templates = try NoticeTemplates(overrides: settings.templates)
@@ -102,18 +122,29 @@ extension Scheduler {
             sent.append(SentNotice(schedule: notice.schedule, key: notice.key, outcome: outcome))
         }
         let marks = sent
+        let made = incidents.withLock { $0 }
         try await journalCall {
             try await ScheduleBook.update(journal, by: operatorName, now: clock.date) { _ in
-                marks.map {
+                made.map {
                     JournalNote(
-                        kind: .noticeSent,
-                        text: "\($0.outcome.event.rawValue) notice \($0.key) to \($0.outcome.target): "
-                            + ($0.outcome.delivered ? "delivered" : "not delivered: \($0.outcome.error ?? "")"),
-                        schedule: .sent(key: $0.key, delivered: $0.outcome.delivered, error: $0.outcome.error))
+                        kind: .noticeSent, text: "status page maintenance \($0.id) for \($0.schedule)",
+                        schedule: .incident(schedule: $0.schedule, target: $0.target, id: $0.id))
                 }
+                    + marks.map {
+                        JournalNote(
+                            kind: .noticeSent,
+                            text: "\($0.outcome.event.rawValue) notice \($0.key) to \($0.outcome.target): "
+                                + ($0.outcome.delivered ? "delivered" : "not delivered: \($0.outcome.error ?? "")"),
+                            schedule: .sent(key: $0.key, delivered: $0.outcome.delivered, error: $0.outcome.error))
+                    }
             }
         }
         return sent
+    }
+
+    /// `[production] Maintenance: Kernel update`: a planned run's name on a status page (the calendar's summary).
+    static func maintenanceName(_ plan: ScheduledRun) -> String {
+        (plan.environment.map { "[\($0)] " } ?? "") + "Maintenance: " + plan.title
     }
 
     /// The notify settings in force for a planned run: its playbook's own, else its policy's for its environment

@@ -60,7 +60,8 @@ public struct Scheduler: Sendable {
                     inventoryPath: URL(fileURLWithPath: request.inventoryPath).standardizedFileURL.path,
                     policyPath: request.policyPath.map { URL(fileURLWithPath: $0).standardizedFileURL.path },
                     limit: request.limit, environment: inventory.environment, change: playbook.change,
-                    hosts: targets.map(\.name), rollback: Self.rollbackSummary(playbook), start: slot.start,
+                    hosts: targets.map(\.name), groups: Self.groups(of: targets), rollback: Self.rollbackSummary(playbook),
+                    start: slot.start,
                     end: slot.end, window: slot.window, timeZone: zone.identifier,
                     extraVars: request.extraVars.recorded())
                 let moved = book.entry(id) != nil
@@ -120,10 +121,10 @@ public struct Scheduler: Sendable {
     /// Links a run starting now to the planned run of its change: the pending entry of the same playbook and
     /// inventory (and change id, when it has one) whose start is at most 30 minutes away or past, and whose end has
     /// not passed.
-    /// - Returns: the schedule's id, or nil when no planned run matches.
+    /// - Returns: the planned run's entry, or nil when none matches.
     public func link(
         run: String, playbookPath: String, inventoryPath: String, change: ChangeInfo
-    ) async throws -> String? {
+    ) async throws -> ScheduleBook.Entry? {
         let now = clock.date
         let inventory = URL(fileURLWithPath: inventoryPath).standardizedFileURL.path
         let (book, written) = try await journalCall {
@@ -142,7 +143,7 @@ public struct Scheduler: Sendable {
             }
         }
         guard !written.isEmpty else { return nil }
-        return book.entries.first { $0.run == run }?.plan.id
+        return book.entries.first { $0.run == run }
     }
 
     /// The sentence naming the environment's next opening after `instant` under the plan's policy, or nil when the
@@ -156,6 +157,15 @@ public struct Scheduler: Sendable {
         else { return nil }
         let window = slot.window.map { "window '\($0)' " } ?? ""
         return "next opening: \(window)at \(zone.describe(slot.start)) \(zone.identifier)"
+    }
+
+    /// The hosts' inventory groups, each once, in the order first met.
+    static func groups(of hosts: [DroverModel.Host]) -> [String] {
+        var groups: [String] = []
+        for host in hosts {
+            for group in host.groups where !groups.contains(group) { groups.append(group) }
+        }
+        return groups
     }
 
     /// The rollback in one line: which stages have rollback steps.

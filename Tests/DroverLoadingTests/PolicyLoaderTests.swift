@@ -135,6 +135,21 @@ func targetPolicy(_ inner: String) -> String {
         #expect(target.events == AlertmanagerTarget.events)
     }
 
+    @Test func aStatuspageTargetIsReadWithItsPageTokenAndComponents() throws {
+        let policy = try PolicyLoader().load(
+            text: "environments: {}\nnotify:\n  targets:\n    - statuspage: https://api.statuspage.io\n"
+                + "      page_id: kctbh9vrtdwd\n      token: STATUSPAGE_TOKEN\n"
+                + "      components: { app: 8kbf7d35c070, db: 9pnx3c20lk6h }\n",
+            path: "p.yml")
+        let target = try #require(policy.notify?.targets.first)
+        let page = StatuspageTarget(
+            url: "https://api.statuspage.io", pageID: "kctbh9vrtdwd", token: "STATUSPAGE_TOKEN",
+            components: ["app": "8kbf7d35c070", "db": "9pnx3c20lk6h"])
+        #expect(target.delivery == .statuspage(page))
+        #expect(target.events == StatuspageTarget.events)
+        #expect(page.componentIDs(groups: ["db", "all", "app", "db"]) == ["9pnx3c20lk6h", "8kbf7d35c070"])
+    }
+
     @Test func advanceNoticesAreReadLongestFirstAndATargetsOwnReplacesTheBlocks() throws {
         let policy = try PolicyLoader().load(
             text: "environments: {}\nnotify:\n  advance: [1h, 72h, 24h]\n  targets:\n    - command: /bin/a\n"
@@ -276,6 +291,8 @@ func targetPolicy(_ inner: String) -> String {
          "p.yml:3:19: progress_every of notify must be at least 1m, found '10s'"),
         (targetPolicy(#"alertmanager: "http://127.0.0.1:9093", label: "in stance""#),
          "p.yml:4:55: label of notify target 1 must be an Alertmanager label name (letters, digits, _), found 'in stance'"),
+        (targetPolicy(#"statuspage: "https://api.statuspage.io", page_id: p1, token: "0a1b2c3d4e5f""#),
+         "p.yml:4:70: token of notify target 1 must name the environment variable holding the API key (such as STATUSPAGE_TOKEN), not the key itself"),
         (targetPolicy(#"webhook: "http://h/x", margin: 5m"#),
          "p.yml:4:32: margin in notify target 1 goes with 'alertmanager' only"),
         ("environments: {}\nnotify:\n  advance: [72h, 0s]\n",
