@@ -32,8 +32,8 @@ public struct ScheduledRun: Sendable, Hashable, Codable {
     public var rollback: String
     /// When the run is planned to start.
     public var start: Date
-    /// When it must be over: the window's end (where nothing later may start), else the start plus the estimate
-    /// (one hour without one). A planned run not started by then is missed.
+    /// When it must be over: the window's end (where nothing later may start), else the start plus the estimate, at
+    /// least one hour. A planned run not started by then is missed.
     public var end: Date
     /// The window the run is planned in, when the policy names one.
     public var window: String?

@@ -6,12 +6,12 @@ extension Scheduler {
     /// When a planned run starts and must be over, and the window it is in.
     public struct Slot: Sendable, Hashable {
         public var start: Date
-        /// The window's end (nothing may start later), else the start plus the estimate (one hour without one).
+        /// The window's end (nothing may start later), else the start plus the estimate, at least one hour.
         public var end: Date
         public var window: String?
     }
 
-    /// How long a planned run without a window or an estimate is given before it counts as missed.
+    /// The least a planned run without a window end is given before it counts as missed.
     static let defaultLength: TimeInterval = 3600
 
     /// Whether the policy lets `change` start at `start` with its estimate inside the window, as `run` would judge
@@ -24,7 +24,7 @@ extension Scheduler {
         var window: String?
         if case .window(let name) = gate.verdict.basis { window = name }
         guard let closesAt = gate.closesAt else {
-            return Slot(start: start, end: start.addingTimeInterval(estimate ?? defaultLength), window: window)
+            return Slot(start: start, end: start.addingTimeInterval(max(estimate ?? 0, defaultLength)), window: window)
         }
         if let estimate, start.addingTimeInterval(estimate) > closesAt {
             let zone = ZoneRules(identifier: policy?.timeZone ?? "UTC") ?? .utc
