@@ -16,7 +16,7 @@ struct RunsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let journal = try journalOptions.open()
-        let runs = try await journalCall { try await journal.runs(since: nil) }
+        let runs = try await journalCall { try await journal.runs(since: nil) }.filter { !$0.isScheduleBook }
         // A live run waiting at a pause for `drover decide` is PAUSED (read from its chain).
         var paused: Set<String> = []
         for run in runs where run.status == nil {
