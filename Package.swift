@@ -47,6 +47,9 @@ let package = Package(
             exclude: ["README.md"]
         ),
         .target(name: "DroverSSH", dependencies: ["CLibSSH2", "DroverModel"], exclude: ["README.md"]),
+        // Analysis gates (SPEC section 10): the pure evaluator, metric sources over DroverHTTP, the afterSteps gate.
+        .target(
+            name: "DroverAnalysis", dependencies: ["DroverModel", "DroverEngine", "DroverHTTP"], exclude: ["README.md"]),
         .target(
             name: "DroverNotify",
             dependencies: [
@@ -67,8 +70,11 @@ let package = Package(
         .target(
             name: "DroverRuntime",
             dependencies: [
-                "DroverModel", "DroverLoading", "DroverEngine", "DroverJournal", "DroverNotify",
+                "DroverModel", "DroverLoading", "DroverEngine", "DroverJournal", "DroverNotify", "DroverAnalysis",
                 .product(name: "Logging", package: "swift-log"),
+                // Steps delegated to localhost run on the controller as local processes.
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             exclude: ["README.md"]
         ),
@@ -97,6 +103,9 @@ let package = Package(
             name: "DroverJournalTests", dependencies: ["DroverJournal", "DroverEngine", "DroverTestSupport"],
             exclude: ["Fixtures"]),
         .testTarget(name: "DroverHTTPTests", dependencies: ["DroverHTTP", "DroverTestSupport"]),
+        .testTarget(
+            name: "DroverAnalysisTests",
+            dependencies: ["DroverAnalysis", "DroverEngine", "DroverLoading", "DroverTestSupport"]),
         .testTarget(
             name: "DroverRuntimeTests",
             dependencies: ["DroverRuntime", "DroverTestSupport", .product(name: "Logging", package: "swift-log")]),

@@ -9,13 +9,20 @@ public enum CheckCommand {
         switch check {
         case .command(let command):
             return context.renderCommand(command)
-        case .http(let url, let status, let body):
+        case .http(let url, let status, let body, let maxMs):
             guard let url = text(url) else { return nil }
             var script = """
-                f=$(mktemp) || exit 2; code=$(curl -sS --max-time 10 -o "$f" -w '%{http_code}' \(url)) \
-                || { rm -f "$f"; exit 2; }; \
+                f=$(mktemp) || exit 2; out=$(curl -sS --max-time 10 -o "$f" -w '%{http_code} %{time_total}' \(url)) \
+                || { rm -f "$f"; exit 2; }; code=${out%% *}; \
                 if [ "$code" != \(status) ]; then echo "HTTP status $code, expected \(status)" >&2; rm -f "$f"; exit 1; fi
                 """
+            if let maxMs {
+                // curl's time_total is seconds with a fraction: compared in awk, which reads it as a number.
+                script += """
+                    ; ms=$(echo "${out#* }" | awk '{ printf "%d", $1 * 1000 }'); if [ "$ms" -gt \(maxMs) ]; then \
+                    echo "answered in $ms ms, more than max_ms \(maxMs)" >&2; rm -f "$f"; exit 1; fi
+                    """
+            }
             if let body {
                 script += """
                     ; grep -qF -- \(ShellQuote.quote(body)) "$f" \

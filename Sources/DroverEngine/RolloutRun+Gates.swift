@@ -86,6 +86,11 @@ extension RolloutRun {
         if let operators = engine.configuration.operatorDecisions {
             switch await Self.wait(for: operators, to: pause, timeout: timeout, sleep: engine.sleep, stop: engine.stop) {
             case .answered(let given): answer = given
+            case .timedOut where pause.onTimeout == .continue:
+                answer = OperatorAnswer(
+                    stage: pause.stage, batch: pause.batch, choice: .continue, by: nil,
+                    reason: "nobody answered within \(DurationText.format(timeout)): continue, as on_timeout says",
+                    timedOut: true)
             case .timedOut: answer = byDefault("nobody answered within \(DurationText.format(timeout))", timedOut: true)
             case .unavailable(let why): answer = byDefault("nobody could be asked (\(why))")
             case .ended: return nil

@@ -21,6 +21,10 @@ public struct RunPlan: Sendable {
         /// The stage's steps as the batch's first host will run them (other hosts differ only in host values).
         public var steps: [PlannedStep]
         public var afterBatch: [PlannedStep]
+        /// The stage's analysis metrics as this batch measures them (templates resolved), before `after_batch`.
+        public var analysis: [String] = []
+        /// The stage's `pause:` after this batch: its prompt, timeout and what the timeout does; nil when none.
+        public var pause: String? = nil
     }
 
     /// A step with its action rendered for one host.
@@ -52,10 +56,21 @@ public struct RunPlan: Sendable {
                 let context = TemplateContext(
                     runID: runID, host: batch[0], stageName: name, batchIndex: batchIndex, batchHosts: names,
                     playbookVars: playbook.vars)
+                var measuring = context
+                measuring.builtins["batch.regex"] = .string(TemplateContext.batchRegex(batch))
+                let analysis = stage.analysis.map { analysis in
+                    analysis.metrics.map { Self.describe($0, context: measuring, hosts: batch.count) }
+                } ?? []
+                let pause = stage.pause.flatMap { pause -> String? in
+                    if let condition = pause.when, !context.holds(condition) { return nil }
+                    let timeout = pause.timeout ?? stage.pauseTimeout
+                    return "'\(pause.prompt)' — waits up to \(DurationText.format(timeout)) for drover decide, "
+                        + "then \(pause.onTimeout.rawValue)"
+                }
                 return BatchPlan(
                     index: batchIndex, hosts: names, beforeBatch: stage.beforeBatch.map { Self.plan($0, context) },
                     steps: stage.steps.map { Self.plan($0, context) },
-                    afterBatch: stage.afterBatch.map { Self.plan($0, context) })
+                    afterBatch: stage.afterBatch.map { Self.plan($0, context) }, analysis: analysis, pause: pause)
             }
             let rollback: [PlannedStep] = hosts.first.map { first -> [PlannedStep] in
                 let context = TemplateContext(
@@ -68,6 +83,20 @@ public struct RunPlan: Sendable {
                     index: index, name: name, stage: stage, hosts: hosts.map(\.name), batches: batches, rollback: rollback))
         }
         self.stages = stages
+    }
+
+    /// A metric in words with its templates resolved for the batch: `error rate: prometheus http://…
+    /// sum(rate(…)) → max 0.05`, `health latency: GET http://127.0.0.1:8080/health from the controller to each of 2
+    /// hosts → status 200, max_ms 1000`.
+    static func describe(_ metric: Metric, context: TemplateContext, hosts: Int) -> String {
+        func text(_ template: Template) -> String { context.render(template) ?? template.source }
+        switch metric.source {
+        case .prometheus(let url, let query):
+            return "\(metric.name): prometheus \(text(url)) \(text(query)) → \(metric.threshold)"
+        case .http(let url, _, _, _):
+            let each = hosts == 1 ? "the host" : "each of \(hosts) hosts"
+            return "\(metric.name): GET \(text(url)) (as for the first) from the controller to \(each) → \(metric.threshold)"
+        }
     }
 
     static func plan(_ step: Step, _ context: TemplateContext) -> PlannedStep {
@@ -105,8 +134,9 @@ extension CheckCommand {
         func text(_ template: Template) -> String { context.render(template) ?? template.source }
         switch check {
         case .command(let command): return "command \(context.renderCommand(command) ?? command.source)"
-        case .http(let url, let status, let body):
+        case .http(let url, let status, let body, let maxMs):
             return "http \(text(url)) → \(status)" + (body.map { " containing '\($0)'" } ?? "")
+                + (maxMs.map { " within \($0) ms" } ?? "")
         case .tcp(let host, let port): return "tcp \(text(host)):\(port)"
         case .diskFree, .memFree, .service: return check.summary
         }

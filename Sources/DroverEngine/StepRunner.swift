@@ -67,7 +67,10 @@ public struct StepRunner: Sendable {
         }
         var target = host
         if let delegate = step.delegateTo {
-            guard let name = context.render(delegate), let delegateHost = inventory.host(named: name) else {
+            // `localhost` the inventory does not name is the controller itself (Ansible's implicit localhost).
+            guard let name = context.render(delegate),
+                let delegateHost = inventory.host(named: name) ?? (name == Host.controllerName ? Host.controller : nil)
+            else {
                 return StepOutcome(status: .failed, reason: "delegate_to \(delegate.source) names no inventory host", attempts: 0)
             }
             target = delegateHost

@@ -22,6 +22,29 @@ public struct TemplateContext: Sendable {
         self.hostVars = host.vars
     }
 
+    /// `{{ batch.regex }}` (analysis metrics): the batch's host names and addresses as one anchored regex, escaped
+    /// twice — for RE2, then for a PromQL string in double or single quotes — so it goes straight into a label
+    /// matcher: `instance=~"{{ batch.regex }}"` matches `host001`, `127.0.1.1` and `127.0.1.1:9100`.
+    public static func batchRegex(_ hosts: [Host]) -> String {
+        var alternatives: [String] = []
+        for host in hosts {
+            for word in [host.name, host.connection.address] where !alternatives.contains(word) {
+                alternatives.append(word)
+            }
+        }
+        let special = Set("\\.+*?()|[]{}^$")
+        let escaped = alternatives.map { word in
+            word.map { special.contains($0) ? "\\\($0)" : String($0) }.joined()
+        }
+        let regex = "^(?:" + escaped.joined(separator: "|") + ")(?::[0-9]+)?$"
+        var quoted = ""
+        for character in regex {
+            if character == "\\" || character == "\"" || character == "'" { quoted.append("\\") }
+            quoted.append(character)
+        }
+        return quoted
+    }
+
     /// The value of `name`, if any source defines it; a dotted name not defined as such walks into maps
     /// (`db.port` is `port` in the map `db`).
     public func value(_ name: String) -> InventoryValue? {

@@ -65,7 +65,7 @@ public enum JournalEntry: Sendable, Hashable {
             "policy_checked", "emergency_override", "waiting_for_window", "run_started", "stage_started",
             "batch_started", "step_started", "step_finished", "host_failed", "batch_finished", "decision",
             "rollback_started", "rollback_finished", "stage_finished", "run_finished", "lease_lost",
-            "operator_answered", "notification",
+            "operator_answered", "measurement", "notification",
         ])
 }
 

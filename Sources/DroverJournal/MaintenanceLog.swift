@@ -179,6 +179,10 @@ public struct MaintenanceLog: Sendable, Hashable, Encodable {
                     let text = "\(host) lease lost (\(stageLabel(stage))): \(reason); nothing more was started there"
                     log(text)
                     issue(text)
+                case .measurement(let measurement):
+                    let text = "\(stageLabel(measurement.stage)) batch \(measurement.batch + 1) analysis: \(measurement.sentence)"
+                    log(text)
+                    if measurement.verdict != .pass { issue(text) }
                 case .operatorAnswered(let answer):
                     let who = answer.by.map { "\($0) answered" } ?? "no answer in time:"
                     let text = "\(who) \(answer.choice) (\(stageLabel(answer.stage))): \(answer.reason)"

@@ -40,6 +40,13 @@ extension PlaybookReader {
     }
 
     private mutating func readStep(_ node: YAMLNode) -> (Step, PlaybookSourceMap.StepSites)? {
+        if case .mapping(let pairs) = node.content, let pause = pairs.first(where: { $0.key.scalarText == "pause" }) {
+            errors.add(
+                .invalidValue,
+                "pause is written on the stage, beside steps (pause: { prompt: …, timeout: 15m }): "
+                    + "it stops the run after each batch, not on one host", at: pause.key.location)
+            return nil
+        }
         guard let mapping = node.mapping("a step", allowed: Self.actionKeys + Self.optionKeys, errors: &errors) else {
             return nil
         }
@@ -187,16 +194,17 @@ extension PlaybookReader {
         case "command":
             return keep(template(value, "command")).map { .command($0) }
         case "http":
-            guard let http = value.mapping("http", allowed: ["url", "status", "body"], errors: &errors) else {
+            guard let http = value.mapping("http", allowed: ["url", "status", "body", "max_ms"], errors: &errors) else {
                 return nil
             }
             let url = required(http, "url", in: "http").flatMap { keep(template($0, "url")) }
             let status = http["status"]?.int("status", in: 100...599, errors: &errors)
             let body = http["body"]?.string("body", errors: &errors)
-            guard let url, http["status"] == nil || status != nil, http["body"] == nil || body != nil else {
-                return nil
-            }
-            return .http(url: url, status: status ?? 200, body: body)
+            let maxMs = http["max_ms"]?.int("max_ms", in: 1...3_600_000, errors: &errors)
+            guard let url, http["status"] == nil || status != nil, http["body"] == nil || body != nil,
+                http["max_ms"] == nil || maxMs != nil
+            else { return nil }
+            return .http(url: url, status: status ?? 200, body: body, maxMs: maxMs)
         case "tcp":
             guard let tcp = value.mapping("tcp", allowed: ["host", "port"], errors: &errors) else { return nil }
             let host = tcp["host"].map { keep(template($0, "host")) } ?? Template(literal: "127.0.0.1")

@@ -13,7 +13,8 @@ struct PlaybookReader {
     ]
     static let stageKeys = [
         "name", "hosts", "serial", "max_fail_percentage", "max_failures", "min_healthy", "pause_between_batches",
-        "before_batch", "steps", "after_batch", "rollback", "run_once", "on_host_failure",
+        "before_batch", "steps", "after_batch", "rollback", "run_once", "on_host_failure", "analysis", "on_halt",
+        "pause_timeout", "on_pause_timeout", "pause",
     ]
 
     // Limits against hostile or generated input, as inventories and policies have (README "Hostile input"): a
@@ -198,17 +199,25 @@ struct PlaybookReader {
         let steps = required(mapping, "steps", in: place).map { readSteps($0, "steps", atLeastOne: true) } ?? ([], [])
         let afterBatch = mapping["after_batch"].map { readSteps($0, "after_batch") } ?? ([], [])
         let rollback = mapping["rollback"].map { readSteps($0, "rollback") } ?? ([], [])
+        var analysisTemplates: [TemplateSite] = []
+        let analysis = mapping["analysis"].flatMap { readAnalysis($0, templates: &analysisTemplates) }
+        let onHalt = mapping["on_halt"].flatMap { readOnHalt($0) }
+        let pauseTimeout = mapping["pause_timeout"].flatMap { duration($0, "pause_timeout", positive: true) }
+        if let node = mapping["on_pause_timeout"] { readOnPauseTimeout(node) }
+        let pauseStep = mapping["pause"].flatMap { readPause($0) }
 
         guard let nameSite, let hosts, let hostsNode else { return nil }
         let stage = Stage(
             name: nameSite.template, hosts: hosts, serial: serial, maxFailPercentage: maxFailPercentage,
             maxFailures: maxFailures, minHealthy: minHealthy, pauseBetweenBatches: pause ?? .zero,
             beforeBatch: beforeBatch.0, steps: steps.0, afterBatch: afterBatch.0, rollback: rollback.0,
-            runOnce: runOnce ?? false, onHostFailure: onHostFailure)
+            runOnce: runOnce ?? false, onHostFailure: onHostFailure, analysis: analysis, pause: pauseStep,
+            onHalt: onHalt ?? .rollback, pauseTimeout: pauseTimeout ?? Stage.defaultPauseTimeout)
         let sites = PlaybookSourceMap.StageSites(
             stage: mapping.location, name: nameSite, hosts: hostsNode.location,
             minHealthy: mapping["min_healthy"]?.location, beforeBatch: beforeBatch.1, steps: steps.1,
-            afterBatch: afterBatch.1, rollback: rollback.1)
+            afterBatch: afterBatch.1, rollback: rollback.1, analysis: analysisTemplates,
+            pause: Self.value(of: "when", in: mapping["pause"])?.location)
         return (stage, sites)
     }
 
@@ -346,6 +355,12 @@ struct PlaybookReader {
     }
 
     // MARK: - Helpers
+
+    /// The value of `key` in `node` when it is a mapping (without reporting anything: the reader already did).
+    static func value(of key: String, in node: YAMLNode?) -> YAMLNode? {
+        guard let node, case .mapping(let pairs) = node.content else { return nil }
+        return pairs.first { $0.key.scalarText == key }?.value
+    }
 
     /// The value of a key that must be written, or nil after a `missingKey` error at the mapping.
     mutating func required(_ mapping: YAMLMapping, _ key: String, in place: String) -> YAMLNode? {

@@ -46,6 +46,10 @@ public struct PlaybookSourceMap: Sendable {
         public var steps: [StepSites]
         public var afterBatch: [StepSites]
         public var rollback: [StepSites]
+        /// The templates of the stage's `analysis:` metrics (Prometheus `url`/`query`, `http` `url`), in file order.
+        public var analysis: [TemplateSite] = []
+        /// The `when` of the stage's `pause:`, if written.
+        public var pause: SourceLocation? = nil
     }
 
     /// The playbook's root mapping.

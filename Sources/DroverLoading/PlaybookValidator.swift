@@ -13,8 +13,9 @@ import DroverModel
 /// - every stage's `hosts` pattern selects at least one host (Ansible pattern semantics, as `--limit`);
 /// - `min_healthy` is not more than the stage's host count;
 /// - every `{{ name }}` is a builtin (`run.id`, `host.name`, `host.address`, `batch.index`, `batch.hosts`,
-///   `stage.name`), a playbook variable, or an inventory variable every host of the stage defines (when only some
-///   do, the message names those that lack it); `when` variables likewise (`is defined` tests excepted);
+///   `stage.name`; `batch.regex` in `analysis:` metrics), a playbook variable, or an inventory variable every host
+///   of the stage defines (when only some do, the message names those that lack it); `when` variables likewise
+///   (`is defined` tests excepted);
 /// - `delegate_to` names an inventory host, after rendering it when its lookups can be resolved without a run;
 /// - `script` and `upload` sources exist as files (relative to the playbook's directory), in every step list,
 ///   when their path uses no per-host lookups.
@@ -23,6 +24,8 @@ import DroverModel
 public struct PlaybookValidator: Sendable {
     /// Names every template may use, whatever the inventory.
     public static let builtins = ["run.id", "host.name", "host.address", "batch.index", "batch.hosts", "stage.name"]
+    /// Names an `analysis:` metric may use besides the builtins: the batch's hosts as a regex for a label matcher.
+    public static let analysisBuiltins = ["batch.regex"]
     /// Ansible names people reach for, and Drover's spelling of them.
     static let ansibleNames = [
         "inventory_hostname": "host.name", "ansible_play_batch": "batch.hosts", "ansible_play_hosts": "batch.hosts",
@@ -65,6 +68,14 @@ public struct PlaybookValidator: Sendable {
                     checkStep(step, site, context, errors: &errors)
                 }
             }
+            var analysisContext = context
+            analysisContext.extraBuiltins = Self.analysisBuiltins
+            for site in sites.analysis { checkTemplate(site, analysisContext, errors: &errors) }
+            if let condition = stage.pause?.when, let place = sites.pause {
+                for name in condition.valuesRead {
+                    checkName(name, kind: "variable", in: "when", at: place, context, errors: &errors)
+                }
+            }
         }
         return errors.sorted()
     }
@@ -91,6 +102,8 @@ public struct PlaybookValidator: Sendable {
         var hosts: [Host]?
         /// `stage 'Roll out {{ release }}'`, for messages.
         var place: String
+        /// Builtins this part of the stage may use beyond `builtins` (`batch.regex` in analysis).
+        var extraBuiltins: [String] = []
     }
 
     private func stageHosts(
@@ -151,7 +164,9 @@ public struct PlaybookValidator: Sendable {
         _ name: String, kind: String, in place: String, at location: SourceLocation, _ context: StageContext,
         errors: inout ErrorCollector
     ) {
-        if Self.builtins.contains(name) || Self.lookup(name, in: context.playbook.vars) != nil { return }
+        if Self.builtins.contains(name) || context.extraBuiltins.contains(name)
+            || Self.lookup(name, in: context.playbook.vars) != nil
+        { return }
         // With no hosts to go by (the pattern failed, already reported), any host defining it will do.
         let hosts = context.hosts ?? inventory.hosts
         if context.hosts == nil, hosts.contains(where: { Self.lookup(name, in: $0.vars) != nil }) { return }
@@ -174,7 +189,7 @@ public struct PlaybookValidator: Sendable {
     /// Builtins, playbook variables and the inventory variables of the stage's hosts (of every host when the stage
     /// has none), as candidates for "did you mean".
     private func knownNames(_ context: StageContext) -> [String] {
-        var names = Self.builtins + context.playbook.vars.keys.sorted()
+        var names = Self.builtins + context.extraBuiltins + context.playbook.vars.keys.sorted()
         var seen = Set(names)
         var inventoryNames: [String] = []
         for host in context.hosts ?? inventory.hosts {
@@ -219,7 +234,8 @@ public struct PlaybookValidator: Sendable {
                 if !rendered.contains(name) { rendered.append(name) }
             }
         }
-        let unknown = rendered.filter { inventory.host(named: $0) == nil }
+        // `localhost` the inventory does not name is the controller (Ansible's implicit localhost).
+        let unknown = rendered.filter { inventory.host(named: $0) == nil && $0 != Host.controllerName }
         guard let first = unknown.first else { return }
         var message: String
         if delegate.lookups.isEmpty {

@@ -17,7 +17,9 @@ struct PolicyReader {
     var baseDirectory = ""
 
     static let topKeys = ["timezone", "environments", "notify"]
-    static let environmentKeys = ["windows", "blackouts", "change_types", "overrun_factor", "on_overrun", "notify"]
+    static let environmentKeys = [
+        "windows", "blackouts", "change_types", "overrun_factor", "on_overrun", "notify", "override_approvers",
+    ]
     static let changeTypeKeys = ["approval", "override_blackouts"]
     /// The largest overrun factor accepted: beyond it the limit no longer limits.
     static let maximumOverrunFactor = 100.0
@@ -78,6 +80,9 @@ struct PolicyReader {
         }
         if let node = map["notify"] {
             result.notify = notifySettings(node, what: "notify of \(what)")
+        }
+        if let node = map["override_approvers"], let names = node.strings("override_approvers of \(what)", errors: &errors) {
+            result.overrideApprovers = names
         }
         return result
     }

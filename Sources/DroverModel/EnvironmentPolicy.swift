@@ -13,6 +13,9 @@ public struct EnvironmentPolicy: Sendable, Hashable, Codable {
     public var onOverrun: OverrunAction
     /// This environment's notify settings; nil uses the policy's top-level ones.
     public var notify: NotifySettings?
+    /// Who may answer a paused run `continue` here (`drover decide RUN continue --by NAME`), accepting a halt's
+    /// failures; empty: nobody. Only production requires it (SPEC section 10).
+    public var overrideApprovers: [String] = []
 
     /// The overrun factor when none is written: "exceeded the window by 50%".
     public static let defaultOverrunFactor = 1.5

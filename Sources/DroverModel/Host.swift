@@ -26,3 +26,18 @@ public struct Host: Sendable, Hashable, Codable {
         self.vars = vars
     }
 }
+
+extension Host {
+    /// The name a step's `delegate_to` gives the controller itself when the inventory names no host so (Ansible's
+    /// implicit localhost): the step runs as a local process, without SSH.
+    public static let controllerName = "localhost"
+
+    /// The controller as a host a step can be delegated to (`delegate_to: localhost`); the runtime's transport runs
+    /// its steps locally. Port 0: never an SSH target.
+    public static let controller = Host(
+        name: controllerName, connection: ConnectionSettings(address: "127.0.0.1", port: 0, user: ""),
+        groups: [], vars: [:])
+
+    /// True for `Host.controller`: reached by a local process, never over SSH.
+    public var isController: Bool { name == Self.controllerName && connection.port == 0 }
+}

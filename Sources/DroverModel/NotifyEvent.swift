@@ -16,6 +16,8 @@ public enum NotifyEvent: String, Sendable, Hashable, Codable, CaseIterable, Cust
     case refused
     /// The run was stopped by a signal or lost its controller.
     case interrupted
+    /// The run is paused for a person's decision (an analysis halt with `on_halt: pause`, a `pause:` step).
+    case paused
     /// A run was planned (`drover schedule`), or planned again for another time.
     case scheduled
     /// The first advance notice before a planned run (at the longest of the `advance` offsets).

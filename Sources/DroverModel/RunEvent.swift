@@ -26,6 +26,8 @@ public enum RunEvent: Sendable, Hashable, Codable {
     case leaseLost(stage: Int, host: String, reason: String)
     /// A pause was answered: by a person (`drover decide`, the terminal) or by its timeout.
     case operatorAnswered(OperatorAnswer)
+    /// One measurement of an analysis metric (SPEC section 10), pass, fail or inconclusive, with its value and bounds.
+    case measurement(Measurement)
     /// A notice to stakeholders was sent, or given up on. `target` is shown masked (`https://hooks.example/…`, a
     /// command's program); `error` says why it was not delivered. Never fatal to the run.
     case notification(event: NotifyEvent, target: String, delivered: Bool, error: String?)
@@ -50,6 +52,7 @@ public enum RunEvent: Sendable, Hashable, Codable {
         case .runFinished: return "run_finished"
         case .leaseLost: return "lease_lost"
         case .operatorAnswered: return "operator_answered"
+        case .measurement: return "measurement"
         case .notification: return "notification"
         }
     }
@@ -191,6 +194,8 @@ public struct Decision: Sendable, Hashable, Codable {
             case windowClosing = "window_closing"
             case interrupted
             case passed
+            case analysis
+            case pauseStep = "pause_step"
         }
 
         public let rawValue: String
@@ -208,6 +213,10 @@ public struct Decision: Sendable, Hashable, Codable {
         public static let windowClosing = Rule(.windowClosing)
         public static let interrupted = Rule(.interrupted)
         public static let passed = Rule(.passed)
+        /// A stage's `analysis:` judged the batch's metrics (passed, halted, or paused on inconclusive values).
+        public static let analysis = Rule(.analysis)
+        /// A stage's `pause:` step asks for a person's go-ahead before the next batch.
+        public static let pauseStep = Rule(.pauseStep)
 
         /// False for a rule written by a newer Drover.
         public var isKnown: Bool { Known(rawValue: rawValue) != nil }
@@ -222,14 +231,21 @@ public struct Decision: Sendable, Hashable, Codable {
     /// For a pause: how long to wait for an answer before the default (rollback) is taken; nil for the engine's
     /// configured default. Not stored when nil, so events written before it existed hash as they did.
     public var timeout: Duration?
+    /// For a pause: what its timeout answers when nobody did; nil is rollback (the safe side). A `pause:` step with
+    /// `on_timeout: continue` goes on. Not stored when nil, like `timeout`.
+    public var onTimeout: OperatorAnswer.Choice?
 
-    public init(action: Action, rule: Rule, stage: Int, batch: Int?, reason: String, timeout: Duration? = nil) {
+    public init(
+        action: Action, rule: Rule, stage: Int, batch: Int?, reason: String, timeout: Duration? = nil,
+        onTimeout: OperatorAnswer.Choice? = nil
+    ) {
         self.action = action
         self.rule = rule
         self.stage = stage
         self.batch = batch
         self.reason = reason
         self.timeout = timeout
+        self.onTimeout = onTimeout
     }
 }
 

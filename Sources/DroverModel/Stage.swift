@@ -33,12 +33,32 @@ public struct Stage: Sendable, Hashable, Codable {
     /// Run the steps on the stage's first host only; the result counts for all.
     public var runOnce: Bool
     public var onHostFailure: OnHostFailure
+    /// Metrics judged after each batch's steps, before `after_batch` puts the batch back (SPEC section 10).
+    public var analysis: Analysis?
+    /// A `pause:` step: stop after each batch for a person's go-ahead.
+    public var pause: PauseStep?
+    /// What a halt of this stage does: roll back at once, or pause for a person's decision first.
+    public var onHalt: OnHalt
+    /// How long a pause of this stage waits for an answer before the default (rollback).
+    public var pauseTimeout: Duration
+
+    /// What a halt does (`on_halt`).
+    public enum OnHalt: String, Sendable, Hashable, Codable, CaseIterable {
+        /// Roll back at once (the default).
+        case rollback
+        /// Pause: wait for `drover decide` (or the terminal) up to `pause_timeout`, then roll back.
+        case pause
+    }
+
+    /// A pause's wait when the playbook names none.
+    public static let defaultPauseTimeout: Duration = .seconds(30 * 60)
 
     public init(
         name: Template, hosts: String, serial: [SerialEntry] = [], maxFailPercentage: Double? = nil,
         maxFailures: Int? = nil, minHealthy: Int? = nil, pauseBetweenBatches: Duration = .zero,
         beforeBatch: [Step] = [], steps: [Step], afterBatch: [Step] = [], rollback: [Step] = [],
-        runOnce: Bool = false, onHostFailure: OnHostFailure = .rollback
+        runOnce: Bool = false, onHostFailure: OnHostFailure = .rollback, analysis: Analysis? = nil,
+        pause: PauseStep? = nil, onHalt: OnHalt = .rollback, pauseTimeout: Duration = Stage.defaultPauseTimeout
     ) {
         self.name = name
         self.hosts = hosts
@@ -53,6 +73,10 @@ public struct Stage: Sendable, Hashable, Codable {
         self.rollback = rollback
         self.runOnce = runOnce
         self.onHostFailure = onHostFailure
+        self.analysis = analysis
+        self.pause = pause
+        self.onHalt = onHalt
+        self.pauseTimeout = pauseTimeout
     }
 }
 

@@ -94,8 +94,9 @@ public enum Wait: Sendable, Hashable, Codable {
 public enum Check: Sendable, Hashable, Codable {
     /// Passes when the command exits 0.
     case command(Template)
-    /// Passes when `url` (fetched from the host) answers with `status`, and contains `body` if given.
-    case http(url: Template, status: Int, body: String?)
+    /// Passes when `url` (fetched from the host) answers with `status`, and contains `body` if given, within
+    /// `maxMs` milliseconds if given.
+    case http(url: Template, status: Int, body: String?, maxMs: Int? = nil)
     /// Passes when a TCP connection to `host:port` (from the host) succeeds.
     case tcp(host: Template, port: Int)
     /// Passes when the filesystem holding `path` has at least this much free (percent of its size, or bytes).
@@ -108,7 +109,8 @@ public enum Check: Sendable, Hashable, Codable {
     public var summary: String {
         switch self {
         case .command(let command): return "command \(command.source)"
-        case .http(let url, let status, _): return "http \(url.source) → \(status)"
+        case .http(let url, let status, _, let maxMs):
+            return "http \(url.source) → \(status)" + (maxMs.map { " within \($0) ms" } ?? "")
         case .tcp(let host, let port): return "tcp \(host.source):\(port)"
         case .diskFree(let path, let percent, let bytes):
             return "disk_free \(path.source) ≥ " + (percent.map { "\(Self.short($0))%" } ?? "\(bytes ?? 0) bytes")

@@ -94,6 +94,7 @@ extension Notice {
         case .failed: return "Maintenance FAILED"
         case .refused: return "Maintenance not started"
         case .interrupted: return "Maintenance interrupted"
+        case .paused: return "Maintenance paused: a decision is needed"
         case .scheduled: return "Maintenance scheduled"
         case .advance: return "Planned maintenance"
         case .reminder: return "Reminder: planned maintenance"

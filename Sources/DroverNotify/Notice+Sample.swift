@@ -73,6 +73,12 @@ extension Notice {
             notice.expectedEnd = nil
             notice.outcome = .refused
             notice.reason = "outside every window of production; next opening Sunday 2026-11-29 02:00 UTC (Primary)"
+        case .paused:
+            notice.elapsed = .seconds(30 * 60)
+            notice.hostsDone = 1
+            notice.reason =
+                "batch 1: error rate 0.12, 0.09 > max 0.05 for 2 consecutive measurements; answer with: drover decide "
+                + "20261122-020000-0001 rollback|retry|continue --reason TEXT"
         case .interrupted:
             notice.elapsed = .seconds(40 * 60)
             notice.hostsDone = 8

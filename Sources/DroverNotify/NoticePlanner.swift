@@ -107,7 +107,11 @@ public struct NoticePlanner: Sendable {
             phase = .ended
             if wasWaiting && status != .refused { return [] }
             return [notice(Self.closingEvent(status), elapsed: elapsed, outcome: status, reason: reason)]
+        case .decision(let decision) where decision.action == .pause:
+            // A person is needed: the decision with its numbers, and how to answer it.
+            return [notice(.paused, elapsed: elapsed, reason: decision.reason)]
         case .stepStarted, .stepFinished, .batchStarted, .decision, .rollbackStarted, .notification, .policyChecked,
+            .measurement,
             .emergencyOverride, .waitingForWindow, .leaseLost, .operatorAnswered:
             return []
         }

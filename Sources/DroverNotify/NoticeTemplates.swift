@@ -85,6 +85,12 @@ public struct NoticeTemplates: Sendable {
             Duration: {{elapsed}} (started {{started_at_local}}, stopped {{time_local}})
             The run can be resumed with: drover resume {{run_id}}
             """,
+        .paused: """
+            {{title}}: {{playbook}}{{#change_id}} ({{change_id}}){{/change_id}}
+            Environment: {{environment}}{{^environment}}not set{{/environment}} · Running for {{elapsed}}
+            Paused{{#stage}} in stage {{stage_number}} of {{stage_count}}, {{stage}}{{/stage}}: {{reason}}
+            Nothing new starts until someone answers (drover decide {{run_id}} …, with --reason and --by); without an answer the pause's timeout decides.
+            """,
         .scheduled: """
             {{title}}: {{change_title}}{{#change_id}} ({{change_id}}){{/change_id}}
             Environment: {{environment}}{{^environment}}not set{{/environment}} · Change: {{change_type}}{{#approved_by}}, approved by {{approved_by}}{{/approved_by}}

@@ -1,3 +1,4 @@
+import DroverAnalysis
 import DroverEngine
 import DroverJournal
 import DroverModel
@@ -54,6 +55,29 @@ extension RunCoordinator {
                     extendedEnd: { await extensions.latest() })),
             resume: execution.resume)
         configuration.announcesStart = false
+        // A pause is answered with `drover decide` from any shell with the journal.
+        let operators = JournalOperator(journal: services.journal, run: execution.runID)
+        configuration.operatorDecisions = operators
+        // A resumed run that was PAUSED when its controller died waits at the same pause again.
+        var resumedPause: Decision?
+        if execution.resume != nil, let events = try? await services.journal.events(run: execution.runID) {
+            resumedPause = OpenPause.of(events)?.decision
+        }
+        if execution.playbook.stages.contains(where: { $0.analysis != nil }) {
+            // Metrics are judged after a batch's steps, before anything else speaks: a bad batch is never put back.
+            var analysis = AnalysisGate(
+                playbook: execution.playbook, inventory: execution.inventory, runID: execution.runID,
+                prometheus: services.metrics.prometheus, http: services.metrics.http,
+                sleep: { try await clock.sleep(for: $0) }, record: { _ = await sink.record($0) },
+                checkOnly: execution.check)
+            analysis.resumedPause = resumedPause
+            configuration.gates.insert(analysis, at: 0)
+        }
+        if execution.playbook.stages.contains(where: { $0.pause != nil }), !execution.check {
+            // Last: a batch the failure rules halt is not held for a go-ahead first.
+            configuration.gates.append(
+                PauseStepGate(playbook: execution.playbook, inventory: execution.inventory, runID: execution.runID))
+        }
         let keeper = LeaseKeeper(journal: services.journal, fence: execution.fence, ttl: services.leaseTime) { losses in
             // No step_started is written on those machines from now on; the engine says so for a host when it
             // reaches its next step there, and this says so now.
@@ -67,8 +91,14 @@ extension RunCoordinator {
         }
         let engine = RolloutEngine(
             playbook: execution.playbook, inventory: execution.inventory, targets: execution.targets,
-            configuration: configuration, transport: services.transport(), stop: stop,
-            events: { await sink.record($0) }, sleep: { try await clock.sleep(for: $0) }, now: { clock.now })
+            configuration: configuration, transport: ControllerTransport(remote: services.transport()), stop: stop,
+            events: { event in
+                if case .operatorAnswered(let answer) = event, operators.isJournaled(answer) {
+                    sink.show(event)  // `drover decide` wrote it already
+                    return .durable
+                }
+                return await sink.record(event)
+            }, sleep: { try await clock.sleep(for: $0) }, now: { clock.now })
         let task = Task { await engine.run() }
         responder.attach(task)
         let summary = await task.value

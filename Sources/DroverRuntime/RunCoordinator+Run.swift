@@ -1,3 +1,4 @@
+import DroverAnalysis
 import DroverEngine
 import DroverLoading
 import DroverJournal
@@ -91,6 +92,17 @@ extension RunCoordinator {
             notices?.refused(reason: gate.check.sentence)
             await notices?.finish()
             return await finish(runID, sink: sink, status: .refused, reason: gate.check.sentence)
+        }
+        // Every Prometheus query once, before any host is touched: bad PromQL refuses the run with the server's words.
+        let rejected = await AnalysisPreflight.problems(
+            RunPlan(playbook: playbook, inventory: inventory, targets: targets, runID: runID), playbook: playbook,
+            inventory: inventory, runID: runID, source: services.metrics.prometheus)
+        if !rejected.isEmpty {
+            for line in rejected { console.say(.error(line)) }
+            let reason = "REFUSED: " + rejected.joined(separator: "; ")
+            notices?.refused(reason: reason)
+            await notices?.finish()
+            return await finish(runID, sink: sink, status: .refused, reason: reason)
         }
         if request.confirm, !request.check {
             let place = inventory.environment.map { " in \($0)" } ?? ""

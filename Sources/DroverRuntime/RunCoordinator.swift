@@ -1,3 +1,4 @@
+public import DroverAnalysis
 import DroverEngine
 public import DroverJournal
 public import DroverModel
@@ -29,6 +30,8 @@ public struct RunCoordinator: Sendable {
         public var leaseTime: Duration
         /// Diagnostics (lease renewals, gate verdicts, the run's phases); nothing the operator must read.
         public var logger: Logger
+        /// Where analysis gates measure (SPEC section 10): Prometheus and the hosts over HTTP.
+        public var metrics: MetricSources = MetricSources()
 
         public init(
             journal: any Journal, transport: @escaping @Sendable () -> any HostTransport,
@@ -48,6 +51,17 @@ public struct RunCoordinator: Sendable {
             self.loader = loader
             self.leaseTime = leaseTime
             self.logger = logger
+        }
+    }
+
+    /// The sources an analysis gate measures with; tests may stand in their own.
+    public struct MetricSources: Sendable {
+        public var prometheus: PrometheusSource
+        public var http: any MetricSource
+
+        public init(prometheus: PrometheusSource = PrometheusSource(), http: any MetricSource = HTTPProbe()) {
+            self.prometheus = prometheus
+            self.http = http
         }
     }
 

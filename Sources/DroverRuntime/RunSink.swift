@@ -49,6 +49,12 @@ final class RunSink: Sendable {
         return recorded
     }
 
+    /// Shows and tells an event that is in the journal already (written by another process: `drover decide`).
+    func show(_ event: RunEvent) {
+        console.show(event)
+        state.withLock { $0.notices }?.handle(event)
+    }
+
     /// Queues an event from code that cannot wait (a notice's delivery): written in order, shown now.
     func report(_ event: RunEvent) {
         recorder.submit(event)

@@ -84,7 +84,12 @@ enum PlanReport {
                 lines.append("  batch \(batch.index + 1) (\(batch.hosts.count)): \(RunReporter.list(batch.hosts))")
                 append(batch.beforeBatch, label: "before_batch", to: &lines)
                 append(batch.steps, label: "steps on each host (as on \(batch.hosts[0]))", to: &lines)
+                if let analysis = stage.stage.analysis, !batch.analysis.isEmpty {
+                    lines.append("    analysis (before after_batch): " + cadence(analysis, stage.stage))
+                    for (index, metric) in batch.analysis.enumerated() { lines.append("      \(index + 1). \(metric)") }
+                }
                 append(batch.afterBatch, label: "after_batch", to: &lines)
+                if let pause = batch.pause { lines.append("    pause for a go-ahead: \(pause)") }
             }
             if stage.hosts.isEmpty {
             } else if stage.rollback.isEmpty {
@@ -94,6 +99,26 @@ enum PlanReport {
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// `1 measurement; halts on 1 failure, then rolls back` or `every 30s for 5m (11 measurements), initial delay
+    /// 1m; halts on 2 consecutive failures of a metric, then pauses up to 30m for drover decide`.
+    private static func cadence(_ analysis: Analysis, _ stage: Stage) -> String {
+        var text: String
+        if analysis.measurementCount == 1 {
+            text = "1 measurement"
+        } else {
+            text = "every \(DurationText.format(analysis.interval)) for \(DurationText.format(analysis.duration)) "
+                + "(\(analysis.measurementCount) measurements)"
+        }
+        if analysis.initialDelay > .zero { text += ", after \(DurationText.format(analysis.initialDelay))" }
+        text += analysis.failureLimit == 1
+            ? "; halts on a failed measurement" : "; halts on \(analysis.failureLimit) consecutive failures of a metric"
+        switch stage.onHalt {
+        case .rollback: text += ", then rolls back"
+        case .pause: text += ", then pauses up to \(DurationText.format(stage.pauseTimeout)) for drover decide"
+        }
+        return text
     }
 
     private static func rules(_ stage: Stage) -> String {
@@ -111,7 +136,10 @@ enum PlanReport {
         lines.append("    \(label):")
         for (index, step) in steps.enumerated() {
             var line = "      \(index + 1). \(step.action)"
-            if let delegate = step.delegateTo { line += "  [on \(delegate)]" }
+            if let delegate = step.delegateTo {
+                // `localhost` is the controller unless the inventory names such a host (then shown as any other).
+                line += delegate == Host.controllerName ? "  [on the controller]" : "  [on \(delegate)]"
+            }
             if !step.options.isEmpty { line += "  (\(step.options.joined(separator: ", ")))" }
             lines.append(line)
         }
@@ -134,10 +162,12 @@ enum PlanReport {
                 "max_fail_percentage": stage.stage.maxFailPercentage ?? NSNull(),
                 "max_failures": stage.stage.maxFailures ?? NSNull(), "min_healthy": stage.stage.minHealthy ?? NSNull(),
                 "on_host_failure": stage.stage.onHostFailure.rawValue, "rollback": steps(stage.rollback),
+                "on_halt": stage.stage.onHalt.rawValue,
                 "batches": stage.batches.map { batch in
                     [
                         "batch": batch.index + 1, "hosts": batch.hosts, "before_batch": steps(batch.beforeBatch),
                         "steps": steps(batch.steps), "after_batch": steps(batch.afterBatch),
+                        "analysis": batch.analysis, "pause": batch.pause ?? NSNull(),
                     ] as [String: Any]
                 },
             ]

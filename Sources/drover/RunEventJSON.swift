@@ -85,6 +85,13 @@ enum RunEventJSON {
                 "choice": answer.choice.rawValue, "by": answer.by ?? NSNull(), "reason": answer.reason,
                 "timed_out": answer.timedOut,
             ]
+        case .measurement(let measurement):
+            return [
+                "stage": measurement.stage + 1, "batch": measurement.batch + 1, "metric": measurement.metric,
+                "host": measurement.host ?? NSNull(), "round": measurement.round, "value": measurement.value ?? NSNull(),
+                "unit": measurement.unit ?? NSNull(), "threshold": measurement.threshold,
+                "verdict": measurement.verdict.rawValue, "detail": measurement.detail ?? NSNull(),
+            ]
         case .notification(let notice, let target, let delivered, let error):
             return ["notice": notice.rawValue, "target": target, "delivered": delivered, "error": error ?? NSNull()]
         }

@@ -153,6 +153,8 @@ final class RunReporter: @unchecked Sendable {
             return nil
         case .leaseLost(_, let host, let reason):
             return "!! \(host)  LEASE LOST  \(reason); nothing more starts there"
+        case .measurement(let measurement):
+            return (measurement.verdict == .pass ? "   " : "!! ") + "analysis: \(measurement.sentence)"
         case .operatorAnswered(let answer):
             let who = answer.by.map { "\($0) answered" } ?? "no answer in time:"
             return "   \(who) \(answer.choice) — \(answer.reason)"

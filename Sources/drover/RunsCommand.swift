@@ -1,6 +1,7 @@
 import ArgumentParser
 import DroverJournal
 import DroverModel
+import DroverRuntime
 import Foundation
 
 /// `drover runs [--output json]`: the journal's runs, newest first.
@@ -16,10 +17,16 @@ struct RunsCommand: AsyncParsableCommand {
     func run() async throws {
         let journal = try journalOptions.open()
         let runs = try await journalCall { try await journal.runs(since: nil) }.filter { !$0.isScheduleBook }
+        // A live run waiting at a pause for `drover decide` is PAUSED (read from its chain).
+        var paused: Set<String> = []
+        for run in runs where run.status == nil {
+            if OpenPause.of(try await journalCall { try await journal.events(run: run.id) }) != nil { paused.insert(run.id) }
+        }
+        func status(_ run: RunRecord) -> String { paused.contains(run.id) ? "PAUSED" : run.statusText }
         switch output {
         case .json:
             // A run's reason may quote a host (its last line of output): escaped as every JSON output is.
-            for run in runs { print(VisibleText.json(Self.json(run))) }
+            for run in runs { print(VisibleText.json(Self.json(run, status: status(run)))) }
         case .human:
             guard !runs.isEmpty else {
                 print("no runs in \(journalOptions.path)")
@@ -30,7 +37,7 @@ struct RunsCommand: AsyncParsableCommand {
                     [
                         run.id, run.playbook, run.environment ?? "-", run.operator, run.change.id ?? "-",
                         EventChain.timestamp(run.startedAt).prefix(19).replacingOccurrences(of: "T", with: " "),
-                        run.duration.map(DurationText.format) ?? "-", run.statusText + (run.checkOnly ? " (check)" : ""),
+                        run.duration.map(DurationText.format) ?? "-", status(run) + (run.checkOnly ? " (check)" : ""),
                     ]
                 }
             let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
@@ -43,7 +50,7 @@ struct RunsCommand: AsyncParsableCommand {
         }
     }
 
-    static func json(_ run: RunRecord) -> String {
+    static func json(_ run: RunRecord, status: String) -> String {
         let object: [String: Any] = [
             "id": run.id, "playbook": run.playbook, "playbook_path": run.playbookPath,
             "environment": run.environment ?? NSNull(), "operator": run.operator,
@@ -52,7 +59,7 @@ struct RunsCommand: AsyncParsableCommand {
             "estimate_ms": run.change.estimate.map(RunEventJSON.milliseconds) ?? NSNull(),
             "started_at": EventChain.timestamp(run.startedAt),
             "finished_at": run.finishedAt.map(EventChain.timestamp) ?? NSNull(),
-            "duration_ms": run.duration.map(RunEventJSON.milliseconds) ?? NSNull(), "status": run.statusText,
+            "duration_ms": run.duration.map(RunEventJSON.milliseconds) ?? NSNull(), "status": status,
             "reason": run.reason ?? NSNull(), "hosts": run.hostCount, "check": run.checkOnly,
             "events": run.head.count,
         ]

@@ -42,17 +42,17 @@ extension JournalCLITests {
             let sequence = (head["event_count"] as Int) + 1
             let previous: String = head["head_hash"]
             let time = EventChain.timestamp(Date())
-            let payload = #"{"measurement":{"metric":"error rate","value":0.12}}"#
+            let payload = #"{"burnRate":{"metric":"error rate","value":0.12}}"#
             let hash = EventChain.hash(
-                previous: previous, run: id, sequence: sequence, time: time, kind: "measurement", payload: payload)
+                previous: previous, run: id, sequence: sequence, time: time, kind: "burn_rate", payload: payload)
             try db.execute(
                 sql:
                     "INSERT INTO events (run_id, seq, time, kind, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                arguments: [id, sequence, time, "measurement", payload, previous, hash])
+                arguments: [id, sequence, time, "burn_rate", payload, previous, hash])
             try db.execute(
                 sql: "UPDATE runs SET event_count = ?, head_hash = ? WHERE id = ?", arguments: [sequence, hash, id])
         }
-        let sentence = "event 3 is a 'measurement' event, written by a newer Drover: upgrade to read this run"
+        let sentence = "event 3 is a 'burn_rate' event, written by a newer Drover: upgrade to read this run"
         let log = try await drover(["log", id, "--journal", journal])
         #expect(log.status == 0, "\(log.stdout)\(log.stderr)")
         #expect(log.stdout.contains(sentence), "\(log.stdout)")

@@ -92,12 +92,12 @@ import Testing
 @Suite struct JournalEntryVersionTests {
     @Test func anUnknownKindIsNamedAsWrittenByANewerDrover() {
         let event = JournalEvent(
-            run: "r1", sequence: 42, timestamp: "2026-11-22T02:00:00.000Z", kind: "measurement",
-            payload: #"{"measurement":{"metric":"error rate","value":0.12}}"#, previousHash: "", hash: "")
+            run: "r1", sequence: 42, timestamp: "2026-11-22T02:00:00.000Z", kind: "burn_rate",
+            payload: #"{"burnRate":{"metric":"error rate","value":0.12}}"#, previousHash: "", hash: "")
         let error = #expect(throws: JournalError.self) { try event.entry() }
         #expect(error?.code == .newerVersion)
         #expect(
-            error?.message == "event 42 is a 'measurement' event, written by a newer Drover: upgrade to read this run")
+            error?.message == "event 42 is a 'burn_rate' event, written by a newer Drover: upgrade to read this run")
     }
 
     @Test func aKnownKindWithFieldsThisVersionCannotReadSaysSo() {
@@ -128,13 +128,16 @@ import Testing
             switch event {
             case .policyChecked, .emergencyOverride, .waitingForWindow, .runStarted, .stageStarted, .batchStarted,
                 .stepStarted, .stepFinished, .hostFailed, .batchFinished, .decision, .rollbackStarted,
-                .rollbackFinished, .stageFinished, .runFinished, .leaseLost, .operatorAnswered, .notification:
+                .rollbackFinished, .stageFinished, .runFinished, .leaseLost, .operatorAnswered, .measurement,
+                .notification:
                 return event.name
             }
         }
-        for event in JournalFixtures.rolledBackRun + [.leaseLost(stage: 0, host: "h", reason: "r")] {
+        let measurement = Measurement(
+            stage: 0, batch: 0, metric: "error rate", round: 1, value: 0.2, threshold: "max 0.05", verdict: .fail)
+        for event in JournalFixtures.rolledBackRun + [.leaseLost(stage: 0, host: "h", reason: "r"), .measurement(measurement)] {
             #expect(JournalEntry.knownKinds.contains(name(event)))
         }
-        #expect(JournalEntry.knownKinds.count == 18 + JournalNote.Kind.allCases.count)
+        #expect(JournalEntry.knownKinds.count == 19 + JournalNote.Kind.allCases.count)
     }
 }

@@ -29,8 +29,8 @@ import Testing
     @Test func thereAreExamples() {
         #expect(
             Self.files == [
-                "app-update.yml", "backup.yml", "db-maintenance.yml", "demo-rolling-update.yml", "emergency-patch.yml",
-                "security-patches.yml",
+                "app-update.yml", "backup.yml", "db-maintenance.yml", "demo-canary-analysis.yml",
+                "demo-rolling-update.yml", "emergency-patch.yml", "security-patches.yml",
             ])
     }
 

@@ -18,6 +18,7 @@ import Testing
         let production = try #require(policy.environments["production"])
         #expect(production.windows?.map(\.name) == ["Primary", "Secondary", "Monthly patching"])
         #expect(production.windows?.last?.recurrence == .monthly(NthWeekday(.fourth, .sunday)))
+        #expect(production.overrideApprovers == ["alice", "bob"])
         #expect(
             production.blackouts.map(\.name) == [
                 "Morning order rush", "Evening order rush", "Weekend planning", "Month-end close", "Year-end freeze",

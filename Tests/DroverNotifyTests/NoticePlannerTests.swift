@@ -36,6 +36,17 @@ import Testing
         #expect(notices[1].reason == "batch 1: 1 of 2 hosts failed = 50% > max 0%")
     }
 
+    @Test func aPauseSendsPausedWithTheDecisionAndHowToAnswer() {
+        let pause = Decision(
+            action: .pause, rule: .analysis, stage: 0, batch: 0,
+            reason: "batch 1: error rate 0.12 > max 0.05; answer with: drover decide R rollback|retry|continue --reason TEXT",
+            timeout: .seconds(1800))
+        let events = Array(ScriptedRuns.rolledBack.prefix(while: { if case .decision = $0 { false } else { true } }))
+        let notices = plan(events + [.decision(pause)])
+        #expect(notices.map(\.event) == [.started, .paused])
+        #expect(notices.last?.reason == pause.reason)
+    }
+
     @Test func refusedRunSendsOnlyRefused() {
         let notices = plan(ScriptedRuns.refused)
         #expect(notices.map(\.event) == [.refused])

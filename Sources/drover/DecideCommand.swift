@@ -1,0 +1,78 @@
+import ArgumentParser
+import DroverJournal
+import DroverModel
+import DroverRuntime
+import Foundation
+
+/// `drover decide RUN rollback|retry|continue --reason TEXT [--by NAME]`: answers a paused run from any shell with
+/// the journal; the paused controller reads the answer from the run's chain.
+struct DecideCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "decide",
+        abstract: "Answer a paused run: rollback, retry or continue (journaled with who and why).",
+        discussion: """
+            rollback takes the halt path; retry rolls back the batch's failed hosts, runs the stage's steps on them \
+            again and judges the batch again (analysis included); continue accepts the failures and goes on. \
+            continue is an override: in production it needs --by naming one of the policy's override_approvers \
+            for that environment. Exit status: 0 answered, 4 refused (the run is not paused, or continue without \
+            an allowed approver), 64 no such run, 1 the journal failed.
+            """)
+
+    enum Choice: String, ExpressibleByArgument, CaseIterable {
+        case rollback, retry, `continue`
+    }
+
+    @Argument(help: "The paused run's id (drover runs lists them).")
+    var run: String
+
+    @Argument(help: "rollback, retry or continue.")
+    var choice: Choice
+
+    @Option(help: "Why, in a sentence (journaled and shown in log and report).")
+    var reason: String
+
+    @Option(help: "Who decides (default: the login name).")
+    var by: String?
+
+    @OptionGroup var journalOptions: JournalOptions
+    @OptionGroup var policyOptions: PolicyOptions
+
+    func validate() throws {
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw ValidationError("--reason must say why, in a sentence")
+        }
+    }
+
+    func run() async throws {
+        let journal = try journalOptions.open()
+        let who = by ?? JournalOptions.operatorName
+        let (record, events) = try await journalCall {
+            guard let record = try await journal.run(run) else {
+                throw JournalError(.unknownRun, "no run '\(run)' in \(journalOptions.path) (drover runs lists them)")
+            }
+            return (record, try await journal.events(run: run))
+        }
+        guard record.status == nil, let pause = OpenPause.of(events) else {
+            Terminal.error(
+                "REFUSED (exit 4): run \(run) is not paused (it is \(record.statusText)); decide answers a run "
+                    + "waiting at a pause")
+            throw ExitCode(4)
+        }
+        if choice == .continue, record.environment == "production" {
+            let (policy, _) = try policyOptions.load(inventoryPath: record.inventoryPath)
+            let approvers = policy?.environments["production"]?.overrideApprovers ?? []
+            guard by != nil, approvers.contains(who) else {
+                let allowed = approvers.isEmpty ? "the policy names none" : "allowed: " + approvers.joined(separator: ", ")
+                Terminal.error(
+                    "REFUSED (exit 4): continue past a halt in production is an override: --by must name one of the "
+                        + "policy's override_approvers for production (\(allowed))")
+                throw ExitCode(4)
+            }
+        }
+        let answer = OperatorAnswer(
+            stage: pause.decision.stage, batch: pause.decision.batch, choice: OperatorAnswer.Choice(rawValue: choice.rawValue),
+            by: who, reason: reason)
+        _ = try await journalCall { try await journal.append(.event(.operatorAnswered(answer)), run: run) }
+        print("run \(run): \(choice.rawValue) by \(who) recorded; the paused controller takes it within a second")
+    }
+}
