@@ -4,17 +4,30 @@ import DroverTestSupport
 import Foundation
 import Testing
 
-/// A journal backend under test: how to make a fresh, empty one on a clock the test moves.
+/// A journal backend under test: how to make a fresh, empty one on a clock the test moves, and a second handle on
+/// the same store (another connection, as a second controller has), for races.
 struct Backend: Sendable, CustomTestStringConvertible {
     var name: String
-    var make: @Sendable (SteppingClock) throws -> any Journal
+    var make: @Sendable (SteppingClock) async throws -> (journal: any Journal, sibling: @Sendable () async throws -> any Journal)
     var testDescription: String { name }
 
     static let all: [Backend] = [
         Backend(name: "SQLite") { clock in
-            try SQLiteJournal(path: try JournalFixtures.temporaryDirectory() + "/journal.sqlite", now: clock.now)
+            let path = try JournalFixtures.temporaryDirectory() + "/journal.sqlite"
+            return (try SQLiteJournal(path: path, now: clock.now), { try SQLiteJournal(path: path, now: clock.now) })
         },
-        Backend(name: "in-memory") { clock in InMemoryJournal(now: clock.now) },
+        Backend(name: "in-memory") { clock in
+            let journal = InMemoryJournal(now: clock.now)
+            return (journal, { journal })
+        },
+        // A database of its own per test case on the private cluster `Scripts/test` starts (DROVER_TEST_POSTGRES).
+        Backend(name: "PostgreSQL") { clock in
+            let url = try await PostgresTestCluster.freshDatabase("conformance")
+            return (
+                try await PostgresTestCluster.open(url, now: clock.now),
+                { try await PostgresTestCluster.open(url, now: clock.now) }
+            )
+        },
     ]
 }
 
@@ -25,10 +38,18 @@ struct Backend: Sendable, CustomTestStringConvertible {
 
     /// A fresh journal with the fixture run begun, on a clock that moves only when told.
     private func journal(_ backend: Backend) async throws -> (any Journal, SteppingClock) {
-        let clock = SteppingClock(start: JournalFixtures.start, step: 0)
-        let journal = try backend.make(clock)
-        try await journal.begin(JournalFixtures.record())
+        let (journal, clock, _) = try await journalWithSibling(backend)
         return (journal, clock)
+    }
+
+    /// The same, and a way to open a second handle on it (another connection).
+    private func journalWithSibling(_ backend: Backend) async throws
+        -> (any Journal, SteppingClock, @Sendable () async throws -> any Journal)
+    {
+        let clock = SteppingClock(start: JournalFixtures.start, step: 0)
+        let (journal, sibling) = try await backend.make(clock)
+        try await journal.begin(JournalFixtures.record())
+        return (journal, clock, sibling)
     }
 
     private func holder(_ run: String = JournalFixtures.record().id, pid: Int32 = 100, controller: String = "ctl1")
@@ -140,6 +161,28 @@ struct Backend: Sendable, CustomTestStringConvertible {
         #expect(try await journal.events(run: run).isEmpty)
         #expect(try await journal.stepResults(run: run).isEmpty)
         #expect(try await journal.run(run)?.head == .empty)
+    }
+
+    @Test(arguments: Backend.all)
+    func followingARunYieldsWhatAnotherWriterStoresInOrder(_ backend: Backend) async throws {
+        let (journal, _, sibling) = try await journalWithSibling(backend)
+        try await journal.append(events[0..<2].map { .event($0) }, run: run)
+        let watcher = try await sibling()
+        var iterator = watcher.follow(run: run, after: 1, heartbeat: .milliseconds(300)).makeAsyncIterator()
+        // It catches up on what was stored after the number it was given…
+        #expect(try await iterator.next()?.map(\.sequence) == [2])
+        // …then yields what another handle stores, in order (batches may be split or merged; empty ones are
+        // heartbeats). The bound only stops a follower that hangs.
+        try await journal.append(events[2..<4].map { .event($0) }, run: run)
+        try await journal.append(.event(events[4]), run: run)
+        var seen: [Int] = []
+        for _ in 0..<50 where seen.count < 3 {
+            guard let batch = try await iterator.next() else { break }
+            seen += batch.map(\.sequence)
+        }
+        #expect(seen == [3, 4, 5])
+        // Nothing more stored: a heartbeat (an empty batch) comes.
+        #expect(try await iterator.next() == [])
     }
 
     // MARK: Fencing
@@ -280,7 +323,9 @@ struct Backend: Sendable, CustomTestStringConvertible {
 
     @Test(arguments: Backend.all)
     func ofTwoRacingTakeoversExactlyOneWins(_ backend: Backend) async throws {
-        let (journal, _) = try await journal(backend)
+        let (journal, _, sibling) = try await journalWithSibling(backend)
+        // Two handles, as two controllers have: on a server or a file, two connections really race.
+        let other = try await sibling()
         let dead = holder(pid: 100)
         let targets = [target("127.0.1.1:22", "host001"), target("127.0.1.2:22", "host002")]
         #expect(try await journal.acquireLeases(LeaseRequest(holder: dead, targets: targets)).isEmpty)
@@ -289,7 +334,7 @@ struct Backend: Sendable, CustomTestStringConvertible {
             let b = holder(pid: Int32(1001 + round * 2))
             let current = try #require(try await journal.leases().first?.holder)
             async let first = journal.acquireLeases(LeaseRequest(holder: a, targets: targets, takeOverFrom: current))
-            async let second = journal.acquireLeases(LeaseRequest(holder: b, targets: targets, takeOverFrom: current))
+            async let second = other.acquireLeases(LeaseRequest(holder: b, targets: targets, takeOverFrom: current))
             let results = try await [first, second]
             #expect(results.filter(\.isEmpty).count == 1, "round \(round): \(results)")
             let winner = results[0].isEmpty ? a : b

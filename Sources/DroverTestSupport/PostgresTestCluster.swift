@@ -1,0 +1,92 @@
+public import DroverJournalPostgres
+public import Foundation
+import Logging
+import PostgresNIO
+
+/// The private PostgreSQL cluster `Scripts/postgres` starts for the tests (`Scripts/test` exports where it is):
+/// `DROVER_TEST_POSTGRES`, the URL of its superuser on its `postgres` database, and `PGPASSFILE`, where the
+/// password is. Each test case gets a database of its own, so tests never see each other's runs or leases.
+///
+/// A test that needs the server fails, never skips, when `DROVER_TEST_POSTGRES` is not set: run it through
+/// `Scripts/test` (or `eval "$(Scripts/postgres env)"` after `Scripts/postgres start`).
+public enum PostgresTestCluster {
+    /// The superuser's URL, from the environment.
+    /// - Throws: `PostgresTestClusterError` saying how to start the cluster when it is not set.
+    public static func adminURL() throws -> String {
+        guard let url = ProcessInfo.processInfo.environment["DROVER_TEST_POSTGRES"], !url.isEmpty else {
+            throw PostgresTestClusterError(
+                "DROVER_TEST_POSTGRES is not set: these tests need the private PostgreSQL cluster; run them through "
+                    + "Scripts/test, or: Scripts/postgres start && eval \"$(Scripts/postgres env)\"")
+        }
+        return url
+    }
+
+    /// Creates an empty database and returns its journal URL (same server and user as the admin URL).
+    /// - Parameter label: a readable prefix for the database's name.
+    public static func freshDatabase(_ label: String = "t") async throws -> String {
+        let admin = try PostgresLocation.parse(try adminURL())
+        let name = "drover_\(label)_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
+        try await execute("CREATE DATABASE \"\(name)\"", at: admin)
+        var location = admin
+        location.database = name
+        return url(location)
+    }
+
+    /// A fresh journal in a database of its own.
+    /// - Parameter now: the one clock events are stamped and leases judged by (nil: the controller's and the
+    ///   server's, as in production).
+    public static func journal(now: (@Sendable () -> Date)? = nil) async throws -> PostgresJournal {
+        try await open(try await freshDatabase(), now: now)
+    }
+
+    /// Opens the journal at `url` with the test cluster's password.
+    public static func open(_ url: String, now: (@Sendable () -> Date)? = nil) async throws -> PostgresJournal {
+        let location = try PostgresLocation.parse(url)
+        return try await PostgresJournal.open(location, password: PasswordFile.password(for: location), now: now)
+    }
+
+    /// Runs SQL statements (one at a time) as the cluster's superuser on `database` (the admin URL's by default).
+    public static func execute(_ statements: String..., database: String? = nil) async throws {
+        var location = try PostgresLocation.parse(try adminURL())
+        if let database { location.database = database }
+        for statement in statements { try await execute(statement, at: location) }
+    }
+
+    /// `postgresql://USER@HOST:PORT/DB` (or the socket form) for `location`.
+    public static func url(_ location: PostgresLocation) -> String {
+        location.description
+    }
+
+    private static func execute(_ sql: String, at location: PostgresLocation) async throws {
+        let password = PasswordFile.password(for: location)?.password
+        let configuration: PostgresConnection.Configuration
+        switch location.endpoint {
+        case .tcp(let host, let port):
+            configuration = .init(
+                host: host, port: port, username: location.user, password: password, database: location.database,
+                tls: .disable)
+        case .socket(let directory, let port):
+            configuration = .init(
+                unixSocketPath: "\(directory)/.s.PGSQL.\(port)", username: location.user, password: password,
+                database: location.database)
+        }
+        let logger = Logger(label: "drover.tests.postgres")
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+        do {
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+        } catch {
+            try? await connection.close()
+            throw PostgresTestClusterError("\(sql): \(String(reflecting: error))")
+        }
+        try await connection.close()
+    }
+}
+
+/// The test cluster is missing or refused a statement.
+public struct PostgresTestClusterError: Error, CustomStringConvertible {
+    public var description: String
+
+    public init(_ description: String) {
+        self.description = description
+    }
+}
