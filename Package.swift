@@ -113,6 +113,9 @@ let package = Package(
             name: "DroverJournalTests",
             dependencies: ["DroverJournal", "DroverJournalPostgres", "DroverEngine", "DroverTestSupport"],
             exclude: ["Fixtures"]),
+        .testTarget(
+            name: "DroverJournalPostgresTests",
+            dependencies: ["DroverJournal", "DroverJournalPostgres", "DroverTestSupport"]),
         .testTarget(name: "DroverHTTPTests", dependencies: ["DroverHTTP", "DroverTestSupport"]),
         .testTarget(
             name: "DroverRuntimeTests",
