@@ -74,6 +74,12 @@ public protocol Journal: Sendable {
     /// Every lease on record, held, lapsed or broken, by machine key.
     func leases() async throws -> [Lease]
 
+    /// Records a run copied from another journal as it was (`drover journal copy`): its record as at its start, and
+    /// its events with their own numbers, times and hashes, the derived rows following `JournalProjection`, in one
+    /// transaction. The caller checks the chain first (`JournalCopy`).
+    /// - Throws: `.duplicateRun` when the journal has a run with that id; nothing is written when it throws.
+    func restore(_ run: RunRecord, events: [JournalEvent]) async throws
+
     /// Follows a run as it is written, by any controller: its events numbered after `sequence`, in order, in batches as
     /// they are stored, and an empty batch after each `heartbeat` in which nothing was stored (for the caller to look
     /// at the run's leases: a run whose controller died stalls without a word). It ends when the consuming task is

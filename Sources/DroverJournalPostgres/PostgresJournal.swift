@@ -110,28 +110,52 @@ public final class PostgresJournal: Journal {
     // MARK: Runs
 
     public func begin(_ run: RunRecord) async throws {
-        let outline = String(decoding: try JSONEncoder().encode(run.outline), as: UTF8.self)
-        let inputs = String(decoding: try JSONEncoder().encode(run.inputs), as: UTF8.self)
         let logger = self.logger
-        let inserted = try await link.call("record run \(run.id)", code: .writeFailed) { connection in
-            try await connection.query(
-                """
-                INSERT INTO drover.runs (id, playbook, playbook_path, playbook_hash, inventory_path, host_limit,
-                    ssh_config, forks, environment, operator, change_type, change_id, approved_by, estimate_ms,
-                    host_count, check_only, outline, inputs, started_at, status, event_count, head_hash)
-                VALUES (\(run.id), \(run.playbook), \(run.playbookPath), \(run.playbookHash), \(run.inventoryPath),
-                    \(run.limit), \(run.sshConfig), \(run.forks), \(run.environment), \(run.operator),
-                    \(run.change.type.rawValue), \(run.change.id), \(run.change.approvedBy),
-                    \(run.change.estimate.map(JournalProjection.milliseconds)), \(run.hostCount), \(run.checkOnly),
-                    \(outline), \(inputs), \(EventChain.timestamp(run.startedAt)), 'RUNNING', 0, \(EventChain.genesis))
-                ON CONFLICT (id) DO NOTHING
-                RETURNING 1
-                """, logger: logger
-            ).collect().count
+        try await link.call("record run \(run.id)", code: .writeFailed) { connection in
+            try await Self.insert(run, connection: connection, logger: logger)
         }
-        guard inserted == 1 else { throw JournalError(.duplicateRun, "the journal already has a run '\(run.id)'") }
         let startedAt = EventChain.date(EventChain.timestamp(run.startedAt)) ?? run.startedAt
         heads.withLock { $0[run.id] = KnownHead(head: .empty, startedAt: startedAt) }
+    }
+
+    public func restore(_ run: RunRecord, events: [JournalEvent]) async throws {
+        let startedAt = EventChain.date(EventChain.timestamp(run.startedAt)) ?? run.startedAt
+        var rows = RowWrites()
+        for event in events {
+            for change in JournalProjection.changes(restoring: event, runStartedAt: startedAt) { rows.apply(change) }
+        }
+        let plan = Plan(
+            events: events, rows: rows, head: ChainHead(count: events.count, hash: events.last?.hash ?? EventChain.genesis))
+        let logger = self.logger
+        try await link.transaction("copy run \(run.id)", code: .writeFailed) { connection in
+            try await Self.insert(run, connection: connection, logger: logger)
+            guard
+                try await Self.write(
+                    plan, run: run.id, expected: .empty, fence: nil, now: nil, connection: connection, logger: logger)
+            else { throw JournalError(.writeFailed, "run \(run.id) changed while it was copied") }
+        }
+    }
+
+    /// Inserts a new run (running, an empty chain).
+    /// - Throws: `.duplicateRun` when the id is taken.
+    static func insert(_ run: RunRecord, connection: PostgresConnection, logger: Logger) async throws {
+        let outline = String(decoding: try JSONEncoder().encode(run.outline), as: UTF8.self)
+        let inputs = String(decoding: try JSONEncoder().encode(run.inputs), as: UTF8.self)
+        let inserted = try await connection.query(
+            """
+            INSERT INTO drover.runs (id, playbook, playbook_path, playbook_hash, inventory_path, host_limit,
+                ssh_config, forks, environment, operator, change_type, change_id, approved_by, estimate_ms,
+                host_count, check_only, outline, inputs, started_at, status, event_count, head_hash)
+            VALUES (\(run.id), \(run.playbook), \(run.playbookPath), \(run.playbookHash), \(run.inventoryPath),
+                \(run.limit), \(run.sshConfig), \(run.forks), \(run.environment), \(run.operator),
+                \(run.change.type.rawValue), \(run.change.id), \(run.change.approvedBy),
+                \(run.change.estimate.map(JournalProjection.milliseconds)), \(run.hostCount), \(run.checkOnly),
+                \(outline), \(inputs), \(EventChain.timestamp(run.startedAt)), 'RUNNING', 0, \(EventChain.genesis))
+            ON CONFLICT (id) DO NOTHING
+            RETURNING 1
+            """, logger: logger
+        ).collect().count
+        guard inserted == 1 else { throw JournalError(.duplicateRun, "the journal already has a run '\(run.id)'") }
     }
 
     public func run(_ id: String) async throws -> RunRecord? {

@@ -65,7 +65,7 @@ struct ResumeCommand: AsyncParsableCommand {
                 runID: runID, inventoryPath: inventory, policyPath: policyOptions.policy, forks: forks,
                 extraVars: try ExtraVariables.parse(extraVars), rerunUnfinished: rerunUnfinished,
                 notify: !runOptions.noNotify, confirm: !runOptions.yes)
-            let journal = try journalOptions.open()
+            let journal = try await journalOptions.open()
             let coordinator = RunCoordinator(
                 RunOptions.services(
                     journal: journal, connectTimeout: connectTimeout,

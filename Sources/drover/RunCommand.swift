@@ -88,7 +88,7 @@ struct RunCommand: AsyncParsableCommand {
                 policyPath: policyOptions.policy, check: check, forks: fleet.forks,
                 emergency: emergency ? PolicyGate.Emergency(reason: reason!, approvedBy: approvedBy!) : nil,
                 waitForWindow: waitForWindow ? maxWait : nil, notify: !runOptions.noNotify, confirm: !runOptions.yes)
-            let journal = try journalOptions.open()
+            let journal = try await journalOptions.open()
             let coordinator = RunCoordinator(
                 RunOptions.services(
                     journal: journal, connectTimeout: fleet.connectTimeout,

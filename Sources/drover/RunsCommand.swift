@@ -14,7 +14,7 @@ struct RunsCommand: AsyncParsableCommand {
     @OptionGroup var journalOptions: JournalOptions
 
     func run() async throws {
-        let journal = try journalOptions.open()
+        let journal = try await journalOptions.open()
         let runs = try await journalCall { try await journal.runs(since: nil) }
         switch output {
         case .json:

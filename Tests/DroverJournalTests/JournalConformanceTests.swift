@@ -2,6 +2,7 @@ import DroverJournal
 import DroverModel
 import DroverTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 /// A journal backend under test: how to make a fresh, empty one on a clock the test moves, and a second handle on
@@ -423,4 +424,90 @@ struct Backend: Sendable, CustomTestStringConvertible {
         #expect(try await journal.run(run)?.status == .interrupted)
         #expect(try await journal.run(run)?.reason == "app3 needs attention")
     }
+
+    // MARK: Copying a history
+
+    @Test(arguments: Backend.all)
+    func aCopiedRunReadsAsTheOriginalAndVerifies(_ backend: Backend) async throws {
+        // The source is another backend (SQLite for every target but SQLite, which copies from in-memory).
+        let sourceClock = SteppingClock(start: JournalFixtures.start, step: 0)
+        let source: any Journal = backend.name == "SQLite"
+            ? InMemoryJournal(now: sourceClock.now)
+            : try SQLiteJournal(path: try JournalFixtures.temporaryDirectory() + "/source.sqlite", now: sourceClock.now)
+        try await source.begin(JournalFixtures.record())
+        for event in events {
+            sourceClock.advance(by: 1)
+            try await source.append(.event(event), run: run)
+        }
+        try await source.begin(JournalFixtures.record("20261123-020000-cafe"))
+        try await source.append(.event(events[0]), run: "20261123-020000-cafe")
+        let clock = SteppingClock(start: JournalFixtures.start.addingTimeInterval(86_400), step: 0)
+        let (target, _) = try await backend.make(clock)
+
+        let outcomes = try await JournalCopy.copy(from: source, to: target)
+        #expect(outcomes.map(\.run) == [run, "20261123-020000-cafe"])
+        #expect(outcomes.map(\.outcome) == [.copied(events: events.count), .copied(events: 1)])
+        // Record, chain (times and hashes as they were), derived rows: the same; the chain verifies.
+        #expect(try await target.run(run) == source.run(run))
+        #expect(try await target.events(run: run) == source.events(run: run))
+        #expect(try await target.stepResults(run: run) == source.stepResults(run: run))
+        #expect(try await target.verify().allSatisfy(\.isIntact))
+        #expect(try await target.runs(since: nil).map(\.id) == source.runs(since: nil).map(\.id))
+        // Copying again skips what is there; a copy is appended to like any run.
+        #expect(try await JournalCopy.copy(from: source, to: target).map(\.outcome) == [.skipped, .skipped])
+        try await target.append(.note(JournalNote(kind: .resumed, text: "resumed")), run: run)
+        #expect(try await target.verify(run: run).first?.isIntact == true)
+    }
+
+    @Test(arguments: Backend.all)
+    func aRunWhoseChainDoesNotVerifyIsNotCopied(_ backend: Backend) async throws {
+        let (target, _) = try await backend.make(SteppingClock(start: JournalFixtures.start, step: 0))
+        let source = ChainEditingJournal()
+        try await source.begin(JournalFixtures.record())
+        try await source.append(events[0..<3].map { .event($0) }, run: run)
+        source.alter(run: run, sequence: 2)
+        let outcomes = try await JournalCopy.copy(from: source, to: target)
+        guard case .refused(let problem) = outcomes.first?.outcome else {
+            Issue.record("copied a tampered run: \(outcomes)")
+            return
+        }
+        #expect(problem.sequence == 2)
+        #expect(try await target.run(run) == nil)
+    }
+}
+
+/// An in-memory journal whose stored events a test can alter (as someone editing the database would).
+private final class ChainEditingJournal: Journal, @unchecked Sendable {
+    private let base = InMemoryJournal(now: { JournalFixtures.start })
+    private let altered = Mutex<Set<Int>>([])
+
+    func alter(run: String, sequence: Int) { altered.withLock { _ = $0.insert(sequence) } }
+
+    func events(run: String, after sequence: Int) async throws -> [JournalEvent] {
+        let changed = altered.withLock { $0 }
+        return try await base.events(run: run, after: sequence).map { event in
+            var event = event
+            if changed.contains(event.sequence) { event.payload = event.payload.replacingOccurrences(of: "app", with: "APP") }
+            return event
+        }
+    }
+
+    func append(_ entries: [JournalEntry], run: String, at sequence: Int?, fence: LeaseFence?) async throws
+        -> [JournalEvent]
+    { try await base.append(entries, run: run, at: sequence, fence: fence) }
+    func begin(_ run: RunRecord) async throws { try await base.begin(run) }
+    func run(_ id: String) async throws -> RunRecord? { try await base.run(id) }
+    func runs(since: Date?) async throws -> [RunRecord] { try await base.runs(since: since) }
+    func stepResults(run: String) async throws -> [StepResult] { try await base.stepResults(run: run) }
+    func now() async throws -> Date { try await base.now() }
+    func acquireLeases(_ request: LeaseRequest) async throws -> [LeaseConflict] { try await base.acquireLeases(request) }
+    func renewLeases(_ holder: LeaseHolder, machines: [String], ttl: Duration) async throws -> LeaseRenewal {
+        try await base.renewLeases(holder, machines: machines, ttl: ttl)
+    }
+    func releaseLeases(_ holder: LeaseHolder) async throws { try await base.releaseLeases(holder) }
+    func breakLeases(_ leases: [Lease], by operator: String) async throws -> [Lease] {
+        try await base.breakLeases(leases, by: `operator`)
+    }
+    func leases() async throws -> [Lease] { try await base.leases() }
+    func restore(_ run: RunRecord, events: [JournalEvent]) async throws { try await base.restore(run, events: events) }
 }
