@@ -1,5 +1,8 @@
 public import DroverJournalPostgres
 public import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import PostgresNIO
 
@@ -50,6 +53,37 @@ public enum PostgresTestCluster {
         var location = try PostgresLocation.parse(try adminURL())
         if let database { location.database = database }
         for statement in statements { try await execute(statement, at: location) }
+    }
+
+    /// Runs `Scripts/postgres ARGUMENTS` (start, stop, psql … of a cluster of a test's own), its output appended to
+    /// `log`, and returns its exit status.
+    ///
+    /// Spawned and waited for with `posix_spawn`/`waitpid`, not Foundation's `Process`: after `pg_ctl start` in a
+    /// child, `Process.waitUntilExit` never sees the child end (it stays a zombie; reproduced with a five-line
+    /// program), so a test would hang.
+    public static func script(_ arguments: [String], log: String) async -> Int32 {
+        let argv = [Testbed.repositoryRoot + "/Scripts/postgres"] + arguments
+        return await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                var pid: pid_t = 0
+                var cArguments = argv.map { strdup($0) } + [nil]
+                defer { cArguments.forEach { free($0) } }
+                var actions = posix_spawn_file_actions_t()
+                posix_spawn_file_actions_init(&actions)
+                defer { posix_spawn_file_actions_destroy(&actions) }
+                posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+                posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+                posix_spawn_file_actions_adddup2(&actions, 1, 2)
+                guard posix_spawn(&pid, argv[0], &actions, nil, &cArguments, environ) == 0 else {
+                    continuation.resume(returning: 127)
+                    return
+                }
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+                // WIFEXITED / WEXITSTATUS by hand (macros are not imported).
+                continuation.resume(returning: status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f))
+            }
+        }
     }
 
     /// `postgresql://USER@HOST:PORT/DB` (or the socket form) for `location`.
