@@ -135,4 +135,55 @@ struct PostgresJournalCLITests {
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("does not exist on the PostgreSQL server at"), "\(missing.stderr)")
     }
+
+    @Test func watchFromAnotherProcessPrintsTheEventsTheRunPrints() async throws {
+        let (directory, remote) = try workspace()
+        let server = try await PostgresTestCluster.freshDatabase("watch")
+        let path = directory + "/held.yml"
+        try """
+            name: Watched rollout
+            stages:
+              - name: Roll out
+                hosts: all
+                serial: 1
+                steps:
+                  - name: wait
+                    run: mkdir -p \(remote) && for i in $(seq 600); do [ -e \(remote)/go ] && break; sleep 0.1; done
+                  - name: after
+                    run: echo after
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        let run = try RunningProcess(
+            binary,
+            ["run", path, "-i", Testbed.inventoryPath, "--limit", "host019:host020", "--yes", "--output", "json",
+             "--journal", server], environment: ["USER": "ci-operator"])
+        #expect(run.waitForLine { $0.contains("\"event\":\"step_started\"") } != nil)
+        let id = try #require(
+            (try JSONSerialization.jsonObject(
+                with: Data(try await drover(["runs", "--journal", server, "--output", "json"]).stdout.utf8))
+                as? [String: Any])?["id"] as? String)
+        // Started while the run waits: it replays what was journaled, then follows (pushed by the server).
+        let watch = try RunningProcess(binary, ["watch", "--output", "json", "--journal", server])
+        #expect(watch.waitForLine { $0.contains("\"event\":\"step_started\"") } != nil)
+        let released = try await drover(
+            ["exec", "-i", Testbed.inventoryPath, "--limit", "host019:host020", "--", "mkdir -p \(remote) && touch \(remote)/go"])
+        #expect(released.status == 0)
+        #expect(run.wait() == 0)
+        #expect(watch.wait() == 0)
+        // The same events, in the same order, with the same fields (the run stamps a line when it prints it, watch
+        // with the time it was journaled).
+        func events(_ lines: [String]) -> [NSDictionary] {
+            lines.compactMap { line in
+                guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                    return nil
+                }
+                return object.filter { $0.key != "time" } as NSDictionary
+            }
+        }
+        let printed = events(run.lines)
+        #expect(printed.count > 8)
+        #expect(events(watch.lines) == printed)
+        #expect(printed.last?["event"] as? String == "run_finished")
+        let log = try await drover(["log", id, "--journal", server])
+        #expect(log.stdout.contains("SUCCESSFUL"), "\(log.stdout)")
+    }
 }

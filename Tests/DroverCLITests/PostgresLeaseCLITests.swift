@@ -124,6 +124,12 @@ struct PostgresLeaseCLITests {
         #expect(early.status == 4, "\(early.stdout)\(early.stderr)")
         #expect((early.stdout + early.stderr).contains("ctl-b"), "\(early.stdout)\(early.stderr)")
 
+        // Someone watches the run from another process: once the lease lapses it says the run stalled, and who can
+        // continue it.
+        let watchErrors = directory + "/watch.stderr"
+        let watch = try RunningProcess(
+            "/bin/sh", ["-c", "exec \"$0\" \"$@\" 2>\(watchErrors)", binary, "watch", id, "--journal", journal])
+
         // Its lease lapses by the server's clock (no renewal): wait for that, bounded well past the 15 s lease time.
         let server = try await PostgresTestCluster.open(journal)
         let lease = try #require(try await server.leases().first)
@@ -131,6 +137,17 @@ struct PostgresLeaseCLITests {
         for _ in 0..<600 where try await server.now() <= lease.expiresAt {
             try await Task.sleep(for: .milliseconds(100))
         }
+        var stalled = ""
+        for _ in 0..<300 where !stalled.contains("has stalled") {
+            stalled = (try? String(contentsOfFile: watchErrors, encoding: .utf8)) ?? ""
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(
+            stalled.contains(
+                "run \(id) has stalled: its controller (pid \(controller.pid) on ctl-b, run by night-ci) stopped renewing "
+                    + "its leases"),
+            "\(stalled)")
+        #expect(stalled.contains("drover resume \(id)"))
         try await release("host016", remote)
         let resumed = try await drover(["resume", id, "--journal", journal, "--yes"])
         #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
@@ -141,5 +158,8 @@ struct PostgresLeaseCLITests {
         #expect([1, 2].contains(log.filter { $0 == "ran" }.count), "\(log)")
         let verify = try await drover(["verify", id, "--journal", journal])
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+        // The watcher saw the resumed run through to its end.
+        #expect(watch.wait() == 0)
+        #expect(watch.lines.contains { $0.contains("SUCCESSFUL") }, "\(watch.lines.joined(separator: "\n"))")
     }
 }
