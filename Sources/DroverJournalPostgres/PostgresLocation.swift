@@ -59,7 +59,8 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch endpoint {
         case .tcp: return "postgresql://\(user)@\(server)/\(database)"
-        case .socket(let directory, _): return "postgresql://\(user)@/\(database)?host=\(directory)"
+        case .socket(let directory, let port):
+            return "postgresql://\(user)@/\(database)?host=\(directory)" + (port == 5432 ? "" : "&port=\(port)")
         }
     }
 
