@@ -31,11 +31,10 @@ struct WatchCommand: AsyncParsableCommand {
         let record = try await journalCall { try await chosenRun(journal) }
         let reporter = RunReporter(format: output)
         reporter.expect(stepsPerStage: record.outline.map(\.steps.count))
-        if output == .human {
-            print(
-                "watching run \(record.id): \(record.playbook) by \(record.operator), started "
-                    + "\(EventChain.timestamp(record.startedAt).prefix(19).replacingOccurrences(of: "T", with: " ")) UTC")
-        }
+        // Through the reporter (human output only), so its lines and the events' come out in order.
+        reporter.note(
+            "watching run \(record.id): \(record.playbook) by \(record.operator), started "
+                + "\(EventChain.timestamp(record.startedAt).prefix(19).replacingOccurrences(of: "T", with: " ")) UTC")
         var stall = StallWatch(run: record.id, journal: journalOptions.path)
         do {
             for try await batch in journal.follow(run: record.id, after: 0, heartbeat: Self.heartbeat) {
@@ -45,9 +44,7 @@ struct WatchCommand: AsyncParsableCommand {
                     reporter.handle(event, at: EventChain.date(stored.timestamp) ?? Date())
                     if case .runFinished(let status, let reason, _) = event {
                         // The run's own last line (its recap's); the recap's host table is the run's to print.
-                        if output == .human, status != .refused {
-                            print(VisibleText.escape("\(status.rawValue) (exit \(status.exitCode)): \(reason)"))
-                        }
+                        if status != .refused { reporter.note("\(status.rawValue) (exit \(status.exitCode)): \(reason)") }
                         if status.exitCode != 0 { throw ExitCode(status.exitCode) }
                         return
                     }
