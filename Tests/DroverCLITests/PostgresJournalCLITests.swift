@@ -87,12 +87,17 @@ struct PostgresJournalCLITests {
             ["log", id], ["log", id, "--output", "json"], ["log", id, "--output", "markdown"], ["report"],
             ["report", "--output", "json"], ["runs"], ["runs", "--output", "json"], ["verify"],
         ]
+        // `report --output json` names the start of its period to the second (now minus 90 days): two invocations
+        // may fall in different seconds, so that one field is left out of the comparison.
+        func comparable(_ output: String) -> String {
+            output.replacing(/"since":"[^"]*"/, with: "\"since\":…")
+        }
         for command in commands {
             let original = try await drover(command + ["--journal", server])
             #expect(original.status == 0, "\(command): \(original.stderr)")
             for copy in [file, second] {
                 let printed = try await drover(command + ["--journal", copy])
-                #expect(printed.stdout == original.stdout, "\(command) on \(copy)")
+                #expect(comparable(printed.stdout) == comparable(original.stdout), "\(command) on \(copy)")
                 #expect(printed.status == original.status)
             }
         }
