@@ -45,11 +45,15 @@ public enum PolicyGate {
         /// - Parameters:
         ///   - now: the wall clock the run is judged on.
         ///   - firstBatchEstimate: the expected length of the first batch (the change estimate per batch).
+        ///   - extendedEnd: where a later end comes from while the run goes on (`drover extend`).
         public func batchGate(
-            now: @escaping @Sendable () -> Date, firstBatchEstimate: Duration?
+            now: @escaping @Sendable () -> Date, firstBatchEstimate: Duration?,
+            extendedEnd: (@Sendable () async -> Date?)? = nil
         ) -> WindowFitGate? {
             guard let closesAt else { return nil }
-            return WindowFitGate(now: now, closesAt: closesAt, closing: closing, firstBatchEstimate: firstBatchEstimate)
+            return WindowFitGate(
+                now: now, closesAt: closesAt, closing: closing, firstBatchEstimate: firstBatchEstimate,
+                extendedEnd: extendedEnd)
         }
     }
 

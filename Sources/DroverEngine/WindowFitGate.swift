@@ -11,18 +11,24 @@ public struct WindowFitGate: BatchGate {
     public var closing: OpenSpan.Closing?
     /// The expected length of the first batch (the change estimate per planned batch).
     public var firstBatchEstimate: Duration?
+    /// Where a later end comes from while the run goes on (`drover extend`, read from the journal): asked before
+    /// each batch; nil, or an answer of nil, keeps `closesAt`.
+    public var extendedEnd: (@Sendable () async -> Date?)?
 
     public init(
-        now: @escaping @Sendable () -> Date, closesAt: Date, closing: OpenSpan.Closing?, firstBatchEstimate: Duration?
+        now: @escaping @Sendable () -> Date, closesAt: Date, closing: OpenSpan.Closing?, firstBatchEstimate: Duration?,
+        extendedEnd: (@Sendable () async -> Date?)? = nil
     ) {
         self.now = now
         self.closesAt = closesAt
         self.closing = closing
         self.firstBatchEstimate = firstBatchEstimate
+        self.extendedEnd = extendedEnd
     }
 
     public func beforeBatch(_ batch: BatchGateInput) async -> Decision? {
-        WindowFit.decision(
-            batch, now: now(), closesAt: closesAt, closing: closing, firstBatchEstimate: firstBatchEstimate)
+        let end = await extendedEnd?().map { max($0, closesAt) } ?? closesAt
+        return WindowFit.decision(
+            batch, now: now(), closesAt: end, closing: closing, firstBatchEstimate: firstBatchEstimate)
     }
 }

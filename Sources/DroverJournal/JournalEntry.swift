@@ -87,6 +87,28 @@ public struct JournalNote: Sendable, Hashable, Codable {
         /// The operator asked the controller to stop (SIGINT/SIGTERM): nothing new starts; steps that fail from
         /// here on may have failed because of the stop.
         case stopRequested = "stop_requested"
+        /// `drover schedule` planned a run, or planned it again for another time (in the schedule book).
+        case runScheduled = "run_scheduled"
+        /// `drover schedule --cancel` (in the schedule book).
+        case scheduleCancelled = "schedule_cancelled"
+        /// A run of a scheduled change started (in the schedule book).
+        case scheduleStarted = "schedule_started"
+        /// A `notify-due` claimed a notice before sending it (in the schedule book).
+        case noticeClaimed = "notice_claimed"
+        /// A claimed notice was sent, or given up on (in the schedule book).
+        case noticeSent = "notice_sent"
+        /// `drover extend` moved a running run's window end (in the run's chain; `window` holds the facts).
+        case windowExtended = "window_extended"
+        /// An Alertmanager silence was created (or moved) for the run's hosts; `reference` is its id.
+        case silenced = "silence_created"
+        /// The run's Alertmanager silence was expired; `reference` is its id.
+        case silenceExpired = "silence_expired"
+        /// A status page made a scheduled maintenance for the run; `reference` is `TARGET/ID` (the target's index in
+        /// the notify settings, the incident's id).
+        case statusPageIncident = "status_page_incident"
+
+        /// Notes the maintenance log lists as the run's course, not as issues.
+        public static let routine: Set<Kind> = [.resumed, .silenced, .silenceExpired, .statusPageIncident]
     }
 
     public var kind: Kind
@@ -95,12 +117,48 @@ public struct JournalNote: Sendable, Hashable, Codable {
     public var hosts: [String]
     /// Who did it, when a person did.
     public var by: String?
+    /// The facts of a schedule book note; nil for every other note (and not stored then, so notes written before it
+    /// existed hash as they did).
+    public var schedule: ScheduleFact?
+    /// For `window_extended`: the old and new end and why; nil for every other note (and not stored then).
+    public var window: WindowExtension?
+    /// The id a service gave for what the note is about (an Alertmanager silence); nil otherwise (and not stored).
+    public var reference: String?
 
-    public init(kind: Kind, text: String, hosts: [String] = [], by: String? = nil) {
+    public init(
+        kind: Kind, text: String, hosts: [String] = [], by: String? = nil, schedule: ScheduleFact? = nil,
+        window: WindowExtension? = nil, reference: String? = nil
+    ) {
         self.kind = kind
         self.text = text
         self.hosts = hosts
         self.by = by
+        self.schedule = schedule
+        self.window = window
+        self.reference = reference
+    }
+
+    /// The status page incidents a run's chain names, by target index.
+    public static func statusPageIncidents(in events: [JournalEvent]) -> [Int: String] {
+        var incidents: [Int: String] = [:]
+        for event in events where event.kind == Kind.statusPageIncident.rawValue {
+            guard case .note(let note)? = try? event.entry(), let reference = note.reference,
+                let slash = reference.firstIndex(of: "/"), let index = Int(reference[..<slash])
+            else { continue }
+            incidents[index] = String(reference[reference.index(after: slash)...])
+        }
+        return incidents
+    }
+
+    /// The Alertmanager silences a run's chain left open: created and not expired since, oldest first.
+    public static func openSilences(in events: [JournalEvent]) -> [String] {
+        var open: [String] = []
+        for event in events where event.kind.hasPrefix("silence_") {
+            guard case .note(let note)? = try? event.entry(), let id = note.reference else { continue }
+            open.removeAll { $0 == id }
+            if note.kind == .silenced { open.append(id) }
+        }
+        return open
     }
 }
 

@@ -69,7 +69,7 @@ public struct MaintenanceLog: Sendable, Hashable, Encodable {
             switch entry {
             case .note(let note):
                 log(note.text)
-                if note.kind != .resumed { issue(note.text) }
+                if !JournalNote.Kind.routine.contains(note.kind) { issue(note.text) }
             case .event(let runEvent):
                 switch runEvent {
                 case .runStarted(let started):

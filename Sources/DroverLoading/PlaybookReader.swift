@@ -8,7 +8,9 @@ struct PlaybookReader {
     typealias TemplateSite = PlaybookSourceMap.TemplateSite
 
     static let playbookKeys = ["name", "change", "vars", "stages", "notify"]
-    static let changeKeys = ["type", "id", "approved_by", "estimate"]
+    static let changeKeys = [
+        "type", "id", "approved_by", "estimate", "title", "requested_by", "impact", "contact",
+    ]
     static let stageKeys = [
         "name", "hosts", "serial", "max_fail_percentage", "max_failures", "min_healthy", "pause_between_batches",
         "before_batch", "steps", "after_batch", "rollback", "run_once", "on_host_failure",
@@ -138,6 +140,10 @@ struct PlaybookReader {
         }
         change.approvedBy = mapping["approved_by"]?.string("approved_by", errors: &errors)
         change.estimate = mapping["estimate"].flatMap { duration($0, "estimate", positive: true) }
+        change.title = mapping["title"]?.string("title", errors: &errors)
+        change.requestedBy = mapping["requested_by"]?.string("requested_by", errors: &errors)
+        change.impact = mapping["impact"]?.string("impact", errors: &errors)
+        change.contact = mapping["contact"]?.string("contact", errors: &errors)
         return change
     }
 

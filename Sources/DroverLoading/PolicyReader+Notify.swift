@@ -8,8 +8,13 @@ import DroverModel
 
 /// `notify`: progress interval, targets, template overrides (SPEC section 7).
 extension PolicyReader {
-    static let notifyKeys = ["progress_every", "targets", "templates", "template_directory"]
-    static let targetKeys = ["webhook", "command", "events", "headers", "environment"]
+    static let notifyKeys = [
+        "progress_every", "targets", "templates", "template_directory", "advance",
+    ]
+    static let targetKeys = [
+        "webhook", "command", "events", "headers", "environment", "advance", "alertmanager", "label", "value", "margin",
+        "statuspage", "page_id", "token", "components",
+    ]
     static let eventNames = NotifyEvent.allCases.map(\.rawValue)
     /// The shortest progress interval accepted, so a typo cannot flood a channel.
     static let minimumProgressEvery: Duration = .seconds(60)
@@ -29,6 +34,9 @@ extension PolicyReader {
             } else {
                 settings.progressEvery = every
             }
+        }
+        if let node = map["advance"], let offsets = advance(node, what: "advance of \(what)") {
+            settings.advance = offsets
         }
         if let node = map["targets"], let list = node.sequence("targets of \(what)", errors: &errors) {
             let place = what == "notify" ? "" : " " + what.dropFirst("notify ".count)
@@ -125,6 +133,18 @@ extension PolicyReader {
     mutating func target(_ node: YAMLNode, what: String) -> NotifyTarget? {
         guard let map = node.mapping(what, allowed: Self.targetKeys, errors: &errors) else { return nil }
         var delivery: NotifyTarget.Delivery?
+        if let node = map["alertmanager"] {
+            return alertmanager(node, map: map, what: what)
+        }
+        if let node = map["statuspage"] {
+            return statuspage(node, map: map, what: what)
+        }
+        for key in ["label", "value", "margin", "page_id", "token", "components"] {
+            if let location = map.keyLocation(key) {
+                let kind = ["page_id", "token", "components"].contains(key) ? "statuspage" : "alertmanager"
+                errors.add(.invalidValue, "\(key) in \(what) goes with '\(kind)' only", at: location)
+            }
+        }
         switch (map["webhook"], map["command"]) {
         case (let webhook?, nil):
             if let location = map.keyLocation("environment") {
@@ -161,11 +181,41 @@ extension PolicyReader {
             guard let chosen = self.events(node, what: "events of \(what)") else { return nil }
             events = chosen
         }
-        return delivery.map { NotifyTarget(delivery: $0, events: events) }
+        var advance: [Duration]?
+        if let node = map["advance"] {
+            guard let offsets = self.advance(node, what: "advance of \(what)") else { return nil }
+            advance = offsets
+        }
+        return delivery.map { NotifyTarget(delivery: $0, events: events, advance: advance) }
+    }
+
+    /// `advance`: how long before a planned run each advance notice is due (`[72h, 24h, 1h]`), each positive, at most
+    /// 60 days, none twice; longest first. An empty list turns them off.
+    private mutating func advance(_ node: YAMLNode, what: String) -> [Duration]? {
+        guard let list = node.sequence(what, errors: &errors) else { return nil }
+        var offsets: [Duration] = []
+        var failed = false
+        for item in list {
+            guard let offset = item.duration("each entry of \(what)", errors: &errors) else {
+                failed = true
+                continue
+            }
+            if offset <= .zero || offset > .seconds(60 * 86_400) || offsets.contains(offset) {
+                failed = true
+                errors.add(
+                    .invalidValue,
+                    "each entry of \(what) must be a time before the run between 1m and 60d, each once; found "
+                        + MessageText.quoted(item.scalarText ?? ""),
+                    at: item.location)
+                continue
+            }
+            offsets.append(offset)
+        }
+        return failed ? nil : offsets.sorted(by: >)
     }
 
     /// `events`: a non-empty list of event names.
-    private mutating func events(_ node: YAMLNode, what: String) -> Set<NotifyEvent>? {
+    mutating func events(_ node: YAMLNode, what: String) -> Set<NotifyEvent>? {
         guard let list = node.sequence(what, errors: &errors) else { return nil }
         guard !list.isEmpty else {
             errors.add(
@@ -219,7 +269,7 @@ extension PolicyReader {
 
     /// `headers`: header name → the name of the environment variable holding its value. A value that is not such a
     /// name is probably the secret itself, so it is never quoted.
-    private mutating func headers(_ node: YAMLNode, what: String) -> [String: String]? {
+    mutating func headers(_ node: YAMLNode, what: String) -> [String: String]? {
         guard let map = node.mapping("headers of \(what)", errors: &errors) else { return nil }
         var headers: [String: String] = [:]
         var failed = false
@@ -248,7 +298,7 @@ extension PolicyReader {
     }
 
     /// An `http`/`https` URL with a host; errors show it masked (`https://hooks.example/…`).
-    private mutating func webhookURL(_ node: YAMLNode, what: String) -> String? {
+    mutating func webhookURL(_ node: YAMLNode, what: String) -> String? {
         guard let url = node.string(what, errors: &errors) else { return nil }
         let lowered = url.lowercased()
         let scheme = lowered.hasPrefix("https://") ? 8 : lowered.hasPrefix("http://") ? 7 : 0

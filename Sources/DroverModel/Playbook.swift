@@ -39,11 +39,27 @@ public struct ChangeInfo: Sendable, Hashable, Codable {
     public var approvedBy: String?
     /// The planned duration: window fit before the first batch, overrun detection, the variance KPI.
     public var estimate: Duration?
+    /// What the change is, in a few words (`title:`; the calendar and notices fall back to the playbook's name).
+    /// Optional fields are not stored when nil, so records written before they existed hash as they did.
+    public var title: String?
+    /// Who asked for the change (`requested_by:`).
+    public var requestedBy: String?
+    /// What users notice while the work goes on (`impact:`).
+    public var impact: String?
+    /// Whom to ask about it (`contact:`).
+    public var contact: String?
 
-    public init(type: Kind = .routine, id: String? = nil, approvedBy: String? = nil, estimate: Duration? = nil) {
+    public init(
+        type: Kind = .routine, id: String? = nil, approvedBy: String? = nil, estimate: Duration? = nil,
+        title: String? = nil, requestedBy: String? = nil, impact: String? = nil, contact: String? = nil
+    ) {
         self.type = type
         self.id = id
         self.approvedBy = approvedBy
         self.estimate = estimate
+        self.title = title
+        self.requestedBy = requestedBy
+        self.impact = impact
+        self.contact = contact
     }
 }

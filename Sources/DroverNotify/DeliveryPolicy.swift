@@ -37,6 +37,14 @@ public struct DeliveryOutcome: Sendable, Hashable {
     public var attempts: Int
     /// Why it was not delivered (with the attempt count when more than one was made).
     public var error: String?
+
+    public init(event: NotifyEvent, target: String, delivered: Bool, attempts: Int, error: String? = nil) {
+        self.event = event
+        self.target = target
+        self.delivered = delivered
+        self.attempts = attempts
+        self.error = error
+    }
 }
 
 extension DeliveryPolicy {

@@ -43,6 +43,19 @@ extension Notice {
         if let outcome { fields["outcome"] = outcome.rawValue }
         if let reason { fields["reason"] = reason }
         if let estimate = facts.change.estimate { fields["estimate"] = Self.spoken(estimate) }
+        if let planned {
+            fields["schedule_id"] = planned.scheduleID
+            fields["schedule_revision"] = planned.revision
+            fields["scheduled_start"] = Self.iso(planned.start)
+            fields["scheduled_end"] = Self.iso(planned.end)
+            fields["change_title"] = planned.title
+            fields["rollback"] = planned.rollback
+            fields["hosts"] = planned.hosts
+            fields["contact"] = planned.contact
+            fields["requested_by"] = planned.requestedBy
+            if let ahead = planned.ahead { fields["notice_ahead"] = Self.spoken(ahead) }
+            fields["next_opening"] = planned.nextOpening
+        }
         return fields
     }
 
@@ -60,6 +73,11 @@ extension Notice {
         context["any_failed"] = !failedHosts.isEmpty
         context["any_rolled_back"] = !rolledBackHosts.isEmpty
         context["any_rollback_failed"] = !rollbackFailedHosts.isEmpty
+        if let planned {
+            context["scheduled_start_local"] = local(planned.start)
+            context["scheduled_end_local"] = local(planned.end)
+            context["hosts_list"] = Self.list(planned.hosts)
+        }
         return context
     }
 
@@ -76,12 +94,17 @@ extension Notice {
         case .failed: return "Maintenance FAILED"
         case .refused: return "Maintenance not started"
         case .interrupted: return "Maintenance interrupted"
+        case .scheduled: return "Maintenance scheduled"
+        case .advance: return "Planned maintenance"
+        case .reminder: return "Reminder: planned maintenance"
+        case .cancelled: return "Planned maintenance cancelled"
+        case .missed: return "Planned maintenance did not take place"
         }
     }
 
-    /// What users see while the work goes on: the facts' own words, else nothing (the planner fills it in from the
-    /// batches).
-    var impact: String? { facts.impact }
+    /// What users see while the work goes on: the facts' own words, else the change's, else nothing (the planner
+    /// fills it in from the batches).
+    var impact: String? { facts.impact ?? facts.change.impact }
 
     /// `2026-11-22 03:30 UTC` in the facts' zone.
     func local(_ date: Date) -> String {

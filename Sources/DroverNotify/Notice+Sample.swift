@@ -78,8 +78,23 @@ extension Notice {
             notice.hostsDone = 8
             notice.outcome = .interrupted
             notice.reason = "stopped by the operator (SIGINT); in-flight steps finished"
+        case .scheduled, .advance, .reminder, .cancelled, .missed:
+            notice = Notice(event: event, facts: facts, planned: Self.samplePlan(event, start: start))
+            notice.facts.startedAt = start.addingTimeInterval(-3 * 86_400)
+            if event == .cancelled { notice.reason = "the vendor withdrew the patch" }
         }
         if notice.outcome != nil { notice.expectedEnd = nil }
         return notice
+    }
+
+    /// The planned run of the samples: 2026-11-22 02:00–06:00 UTC.
+    private static func samplePlan(_ event: NotifyEvent, start: Date) -> PlannedFacts {
+        PlannedFacts(
+            scheduleID: "S-RFC-2026-0001", revision: 0, start: start, end: start.addingTimeInterval(4 * 3600),
+            title: "Sample notice from drover notify-test", contact: "#ops-oncall", requestedBy: "Service owner",
+            rollback: "rollback steps in 1 of 3 stages: Rolling update (2 steps)",
+            hosts: (1...24).map { String(format: "app%02d", $0) },
+            ahead: event == .advance ? .seconds(72 * 3600) : event == .reminder ? .seconds(3600) : nil,
+            nextOpening: event == .cancelled ? "next opening: window 'Primary' at Sun 2026-11-29 02:00 UTC" : nil)
     }
 }

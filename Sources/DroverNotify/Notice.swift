@@ -27,12 +27,15 @@ public struct Notice: Sendable, Hashable {
     /// Why the run ended as it did, why it was refused, or why the window was extended.
     public var reason: String?
     public var progressEvery: Duration
+    /// For the notices about a planned run: when it is planned and the change's facts (nil for a run's notices).
+    public var planned: PlannedFacts?
 
     public init(
         event: NotifyEvent, facts: RunFacts, elapsed: Duration = .zero, stage: Int? = nil, stageName: String? = nil,
         stageHosts: Int = 0, stageHostsDone: Int = 0, hostsDone: Int = 0, failedHosts: [String] = [],
         rolledBackHosts: [String] = [], rollbackFailedHosts: [String] = [], expectedEnd: Date? = nil,
-        outcome: RunStatus? = nil, reason: String? = nil, progressEvery: Duration = NotifySettings.defaultProgressEvery
+        outcome: RunStatus? = nil, reason: String? = nil, progressEvery: Duration = NotifySettings.defaultProgressEvery,
+        planned: PlannedFacts? = nil
     ) {
         self.event = event
         self.facts = facts
@@ -49,6 +52,7 @@ public struct Notice: Sendable, Hashable {
         self.outcome = outcome
         self.reason = reason
         self.progressEvery = progressEvery
+        self.planned = planned
     }
 
     /// The wall-clock time of the notice.

@@ -61,6 +61,9 @@ extension NotifyTarget {
         switch delivery {
         case .webhook(let url, _): return "webhook " + (SecretMask.maskedURL(url) ?? "(URL hidden)")
         case .command(let text, _): return "command " + (CommandSender.words(text).first ?? "")
+        case .alertmanager(let target): return "alertmanager " + (SecretMask.maskedURL(target.url) ?? "(URL hidden)")
+        case .statuspage(let target):
+            return "statuspage " + (SecretMask.maskedURL(target.url) ?? "(URL hidden)") + " page \(target.pageID)"
         }
     }
 
@@ -73,6 +76,26 @@ extension NotifyTarget {
             return WebhookSender(url: url, headers: headers, environment: environment)
         case .command(let text, let passing):
             return CommandSender(command: text, passing: passing, environment: environment)
+        case .alertmanager(let target):
+            // A silence needs a run's hosts: the runtime makes its own sender with them (`AlertmanagerSender.Scope`).
+            return AlertmanagerSender(target: target, scope: nil, environment: environment)
+        case .statuspage(let target):
+            // A scheduled maintenance belongs to a planned run or a run: the runtime makes that sender. Here
+            // (`notify-test`) nothing is posted to a real status page.
+            return RefusingSender(
+                shown: shown,
+                reason: "a statuspage target keeps a run's scheduled maintenance; there is no run here, so nothing was "
+                    + "posted to page \(target.pageID)")
         }
+    }
+}
+
+/// A target that takes no notice outside a run (its reason says why), so a sample never reaches a live service.
+struct RefusingSender: NoticeSender {
+    let shown: String
+    let reason: String
+
+    func send(_ notice: RenderedNotice, timeout: Duration) async throws(NoticeDeliveryError) {
+        throw NoticeDeliveryError(reason, retryable: false)
     }
 }

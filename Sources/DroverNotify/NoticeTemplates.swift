@@ -85,6 +85,43 @@ public struct NoticeTemplates: Sendable {
             Duration: {{elapsed}} (started {{started_at_local}}, stopped {{time_local}})
             The run can be resumed with: drover resume {{run_id}}
             """,
+        .scheduled: """
+            {{title}}: {{change_title}}{{#change_id}} ({{change_id}}){{/change_id}}
+            Environment: {{environment}}{{^environment}}not set{{/environment}} · Change: {{change_type}}{{#approved_by}}, approved by {{approved_by}}{{/approved_by}}
+            When: {{scheduled_start_local}}, over by {{scheduled_end_local}}{{#window}} (window {{window}}){{/window}}
+            Impact: {{impact}}{{^impact}}not stated{{/impact}}
+            Scope: {{hosts_total}} hosts: {{hosts_list}}
+            If it fails: {{rollback}}
+            Questions: {{contact}}{{^contact}}the change owner{{/contact}}{{#requested_by}} · Requested by {{requested_by}}{{/requested_by}}
+            """,
+        .advance: """
+            {{title}}: {{change_title}}{{#change_id}} ({{change_id}}){{/change_id}}
+            Environment: {{environment}}{{^environment}}not set{{/environment}} · Change: {{change_type}}{{#approved_by}}, approved by {{approved_by}}{{/approved_by}}
+            Starts in {{notice_ahead}}: {{scheduled_start_local}}, over by {{scheduled_end_local}}{{#window}} (window {{window}}){{/window}}
+            Impact: {{impact}}{{^impact}}not stated{{/impact}}
+            Scope: {{hosts_total}} hosts: {{hosts_list}}
+            If it fails: {{rollback}}
+            Questions: {{contact}}{{^contact}}the change owner{{/contact}}
+            """,
+        .reminder: """
+            {{title}}: {{change_title}}{{#change_id}} ({{change_id}}){{/change_id}}
+            Environment: {{environment}}{{^environment}}not set{{/environment}} · Change: {{change_type}}{{#approved_by}}, approved by {{approved_by}}{{/approved_by}}
+            Starts in {{notice_ahead}}: {{scheduled_start_local}}, over by {{scheduled_end_local}}
+            Impact: {{impact}}{{^impact}}not stated{{/impact}}
+            Questions: {{contact}}{{^contact}}the change owner{{/contact}}
+            """,
+        .cancelled: """
+            {{title}}: {{change_title}}{{#change_id}} ({{change_id}}){{/change_id}}
+            Environment: {{environment}}{{^environment}}not set{{/environment}} · Change: {{change_type}}{{#approved_by}}, approved by {{approved_by}}{{/approved_by}}
+            The maintenance planned for {{scheduled_start_local}} will not take place: {{reason}}
+            {{#next_opening}}The environment's {{next_opening}}.{{/next_opening}}{{^next_opening}}No new time is set.{{/next_opening}}
+            """,
+        .missed: """
+            {{title}}: {{change_title}}{{#change_id}} ({{change_id}}){{/change_id}}
+            Environment: {{environment}}{{^environment}}not set{{/environment}} · Change: {{change_type}}{{#approved_by}}, approved by {{approved_by}}{{/approved_by}}
+            The maintenance planned for {{scheduled_start_local}} did not start before its window ended ({{scheduled_end_local}}).
+            Nothing was changed; it must be planned again (drover schedule).
+            """,
     ]
 
     /// The defaults with `overrides` in place of the events they name.

@@ -37,13 +37,21 @@ extension RunCoordinator {
         let console = services.console
         console.expect(stepsPerStage: execution.playbook.stages.map(\.steps.count))
         let rules = execution.gate.environmentPolicy
+        let head = (try? await services.journal.run(execution.runID))?.head.count ?? 0
+        let notices = execution.notices
+        let extensions = WindowExtensions(journal: services.journal, run: execution.runID, after: head) { window in
+            console.say(.note("the window was extended to \(EventChain.timestamp(window.to)): \(window.reason)"))
+            notices?.windowExtended(to: window.to, reason: window.reason)
+        }
         var configuration = RolloutEngine.Configuration(
             runID: execution.runID, forks: execution.forks, checkOnly: execution.check,
             baseDirectory: execution.baseDirectory,
             gates: .standard(
                 overrunFactor: rules?.overrunFactor ?? EnvironmentPolicy.defaultOverrunFactor,
                 onOverrun: rules?.onOverrun ?? .haltAndRollback,
-                window: execution.gate.batchGate(now: { clock.date }, firstBatchEstimate: execution.firstBatchEstimate)),
+                window: execution.gate.batchGate(
+                    now: { clock.date }, firstBatchEstimate: execution.firstBatchEstimate,
+                    extendedEnd: { await extensions.latest() })),
             resume: execution.resume)
         configuration.announcesStart = false
         let keeper = LeaseKeeper(journal: services.journal, fence: execution.fence, ttl: services.leaseTime) { losses in

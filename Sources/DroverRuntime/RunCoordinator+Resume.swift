@@ -123,7 +123,9 @@ extension RunCoordinator {
         let sink = RunSink(recorder: recorder(id, fence: fence), console: console)
         let notices = try notices(
             enabled: request.notify && !record.checkOnly, policy: policy, playbook: playbook, runID: id,
-            environment: inventory.environment, hostCount: targets.count, gate: gate, sink: sink)
+            environment: inventory.environment, targets: targets, gate: gate, sink: sink,
+            openSilences: JournalNote.openSilences(in: events),
+            incidents: PlannedIncidents(JournalNote.statusPageIncidents(in: events)))
 
         // The run's machines: taken over only from the controller found dead; a live holder (another resume) wins.
         let conflicts = try await journal {

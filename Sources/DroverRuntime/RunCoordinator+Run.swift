@@ -77,10 +77,11 @@ extension RunCoordinator {
         _ = await sink.record(.policyChecked(gate.check))
         logger.debug("policy checked", metadata: ["allowed": "\(gate.allowed)", "rule": "\(gate.check.rule)"])
         let notices: (any RunNotices)?
+        let incidents = PlannedIncidents()
         do {
             notices = try self.notices(
                 enabled: request.notify && !request.check, policy: policy, playbook: playbook, runID: runID,
-                environment: inventory.environment, hostCount: targets.count, gate: gate, sink: sink)
+                environment: inventory.environment, targets: targets, gate: gate, sink: sink, incidents: incidents)
         } catch {
             // Recorded as refused, not left RUNNING: nothing was touched.
             _ = await finish(runID, sink: sink, status: .refused, reason: "\(error)")
@@ -111,6 +112,11 @@ extension RunCoordinator {
             return await finish(runID, sink: sink, status: .refused, reason: refusal.reason)
         }
         logger.debug("leased", metadata: ["machines": "\(fence.targets.count)"])
+        if !request.check {
+            await linkSchedule(
+                runID, playbookPath: file.path, inventoryPath: request.inventoryPath, change: playbook.change,
+                incidents: incidents)
+        }
         sink.tell(notices)
         notices?.handle(.runStarted(started))
         if let override = gate.check.emergency { _ = await sink.record(.emergencyOverride(override)) }
@@ -134,8 +140,9 @@ extension RunCoordinator {
 
     /// The run's notices, or nil when disabled or no target is configured.
     func notices(
-        enabled: Bool, policy: Policy?, playbook: Playbook, runID: String, environment: String?, hostCount: Int,
-        gate: PolicyGate.Outcome, sink: RunSink
+        enabled: Bool, policy: Policy?, playbook: Playbook, runID: String, environment: String?,
+        targets: [DroverModel.Host], gate: PolicyGate.Outcome, sink: RunSink, openSilences: [String] = [],
+        incidents: PlannedIncidents = PlannedIncidents()
     ) throws -> (any RunNotices)? {
         guard enabled, let settings = Self.noticeSettings(policy: policy, environment: environment, playbook: playbook)
         else { return nil }
@@ -148,8 +155,10 @@ extension RunCoordinator {
         return try services.notices(
             NoticeRequest(
                 settings: settings, zone: policy.flatMap { TimeZone(identifier: $0.timeZone) } ?? TimeZone(identifier: "UTC")!,
-                runID: runID, playbook: playbook, environment: environment, hostCount: hostCount, window: window,
-                report: { sink.report($0) }))
+                runID: runID, playbook: playbook, environment: environment, hostCount: targets.count, window: window,
+                report: { sink.report($0) }, hosts: targets.map { ($0.name, $0.connection.address) },
+                note: { sink.note($0) }, openSilences: openSilences, groups: Scheduler.groups(of: targets),
+                incidents: incidents))
     }
 
     /// The sentences for a refusal by held leases, each holder judged at the journal's time.

@@ -1,3 +1,4 @@
+public import DroverJournal
 public import DroverModel
 public import DroverNotify
 public import Foundation
@@ -13,6 +14,13 @@ public protocol RunNotices: Sendable {
     func refused(reason: String)
     /// Waits (bounded) for the notices still queued.
     func finish() async
+    /// The window was extended (`drover extend`): sends `extended`.
+    func windowExtended(to end: Date, reason: String?)
+}
+
+extension RunNotices {
+    /// Recorders that do not care about extensions ignore them.
+    public func windowExtended(to end: Date, reason: String?) {}
 }
 
 extension Notifier: RunNotices {}
@@ -31,6 +39,16 @@ public struct NoticeRequest: Sendable {
     public var window: NoticeWindow?
     /// Where deliveries are reported (`RunEvent.notification`), from code that cannot wait.
     public var report: @Sendable (RunEvent) -> Void
+    /// Name and address of each host the run touches (what an Alertmanager silence matches).
+    public var hosts: [(name: String, address: String)] = []
+    /// Queues a note in the run's chain (an Alertmanager silence's id).
+    public var note: @Sendable (JournalNote) -> Void = { _ in }
+    /// Silences an interrupted attempt left open, which a resume expires.
+    public var openSilences: [String] = []
+    /// The hosts' inventory groups (a status page's components).
+    public var groups: [String] = []
+    /// The status page maintenances the run updates (its planned run's, its interrupted attempt's).
+    public var incidents = PlannedIncidents()
 }
 
 /// Makes a run's notices; nil when nothing is to be sent.
@@ -62,6 +80,44 @@ extension RunCoordinator {
             stageNames: request.playbook.stages.map(\.name.source), impact: impact, timeZone: request.zone,
             startedAt: Date())
         facts.window = request.window
-        return Notifier(settings: request.settings, facts: facts, templates: templates, report: request.report)
+        let silencers = request.settings.targets.map { target -> AlertmanagerSender? in
+            guard case .alertmanager(let alertmanager) = target.delivery else { return nil }
+            let note = request.note
+            return AlertmanagerSender(
+                target: alertmanager,
+                scope: AlertmanagerSender.Scope(
+                    runID: request.runID, changeID: request.playbook.change.id, playbook: request.playbook.name,
+                    hosts: request.hosts),
+                remember: { id, expired in
+                    note(
+                        JournalNote(
+                            kind: expired ? .silenceExpired : .silenced,
+                            text: expired ? "monitoring silence \(id) expired" : "monitoring silenced: silence \(id)",
+                            reference: id))
+                })
+        }
+        let senders = zip(request.settings.targets, silencers).enumerated().map { index, pair -> any NoticeSender in
+            let (target, silencer) = pair
+            if let silencer { return silencer }
+            guard case .statuspage(let page) = target.delivery else { return target.sender() }
+            let (incidents, note) = (request.incidents, request.note)
+            let place = request.environment.map { "[\($0)] " } ?? ""
+            return StatuspageSender(
+                target: page, name: place + "Maintenance: " + (request.playbook.change.title ?? request.playbook.name),
+                components: page.componentIDs(groups: request.groups), incident: { incidents[index] },
+                remember: { id in
+                    incidents.merge([index: id])
+                    note(
+                        JournalNote(
+                            kind: .statusPageIncident, text: "status page maintenance \(id)", reference: "\(index)/\(id)"))
+                })
+        }
+        let notifier = Notifier(
+            settings: request.settings, facts: facts, templates: templates, senders: senders, report: request.report)
+        let silencing = silencers.compactMap { $0 }
+        guard !silencing.isEmpty else { return notifier }
+        return SilencingNotices(
+            notifier: notifier, silencers: silencing, openSilences: request.openSilences,
+            start: RenderedNotice(Notice(event: .started, facts: facts), text: ""), report: request.report)
     }
 }

@@ -27,6 +27,8 @@ public final class HTTPReceiver: @unchecked Sendable {
         case reply(status: Int, body: String)
         /// Read the request, then never answer (until `stop()`).
         case hang
+        /// Answer each request as the function says (a fake API: `StatuspageReceiver`).
+        case handler(@Sendable (Request) -> (status: Int, body: String))
         public static let ok = Mode.answer(status: 200)
     }
 
@@ -149,7 +151,7 @@ public final class HTTPReceiver: @unchecked Sendable {
             return storedMode
         }
         switch mode {
-        case .answer, .reply:
+        case .answer, .reply, .handler:
             var status = 200
             var body = ""
             if case .answer(let code) = mode {
@@ -158,6 +160,8 @@ public final class HTTPReceiver: @unchecked Sendable {
             } else if case .reply(let code, let text) = mode {
                 status = code
                 body = text
+            } else if case .handler(let answer) = mode {
+                (status, body) = answer(request)
             }
             let type = body.hasPrefix("{") || body.hasPrefix("[") ? "application/json" : "text/plain"
             let response =

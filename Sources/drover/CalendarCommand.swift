@@ -1,11 +1,13 @@
 import ArgumentParser
 import DroverEngine
+import DroverJournal
 import DroverLoading
 import DroverModel
 import Foundation
 
-/// `drover calendar --env ENV [--from DATE] [--days N]`: the windows, blackouts and freezes ahead, day by day.
-struct CalendarCommand: ParsableCommand {
+/// `drover calendar --env ENV [--from DATE] [--days N]`: the windows, blackouts and freezes ahead, day by day, with
+/// the runs planned in them (`drover schedule`).
+struct CalendarCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "calendar",
         abstract: "Print the maintenance windows ahead day by day, with what blackouts and freezes leave open.",
@@ -13,6 +15,9 @@ struct CalendarCommand: ParsableCommand {
             Days and times are on the policy's wall clock (its top-level timezone). Each window is listed on
             the day it starts with the spans it is really open; whole-day blackouts are marked as freezes.
             --output json prints one object per day with every window and blackout occurrence (UTC instants).
+            Runs planned with drover schedule (read from the journal, when it exists) are shown on their day;
+            in --output ics each is one event with a stable UID, a SEQUENCE that grows when it is moved, and
+            STATUS:CANCELLED once cancelled, so a subscribed calendar follows it.
             """
     )
 
@@ -29,6 +34,8 @@ struct CalendarCommand: ParsableCommand {
     var inventory: String?
 
     @OptionGroup var policyOptions: PolicyOptions
+
+    @OptionGroup var journalOptions: JournalOptions
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case human, json, ics
@@ -51,7 +58,7 @@ struct CalendarCommand: ParsableCommand {
         return CalendarDate(year: year, month: month, day: day)
     }
 
-    func run() throws {
+    func run() async throws {
         let environment = try env ?? CommandSupport.inventory(inventory!, sshConfig: "none").environment
         let (policy, source) = try policyOptions.load(inventoryPath: inventory)
         let zone = ZoneRules(identifier: policy?.timeZone ?? "UTC") ?? .utc
@@ -63,10 +70,16 @@ struct CalendarCommand: ParsableCommand {
             return
         }
         let calendar = MaintenanceCalendar(policy: rules)
+        let planned = try await plannedRuns(environment: environment)
+        let now = Date()
         if output == .ics {
             let start = zone.instant(first, .startOfDay)
             let end = zone.instant(first.adding(days: days), .startOfDay)
-            print(Self.iCalendar(environment: environment, calendar: calendar, from: start, to: end, stamp: Date()), terminator: "")
+            print(
+                Self.iCalendar(
+                    environment: environment, calendar: calendar, from: start, to: end, stamp: now,
+                    planned: planned.filter { $0.plan.end >= start && $0.plan.start < end }),
+                terminator: "")
             return
         }
         if output == .human {
@@ -75,15 +88,17 @@ struct CalendarCommand: ParsableCommand {
         }
         for offset in 0..<days {
             let day = first.adding(days: offset)
-            let report = Self.day(day, calendar: calendar, zone: zone, unrestrictedHours: rules.windows == nil)
+            let report = Self.day(
+                day, calendar: calendar, zone: zone, unrestrictedHours: rules.windows == nil, planned: planned, now: now)
             print(output == .human ? report.human : report.json)
         }
     }
 
     /// One day of the calendar, as text for people and a JSON line.
-    static func day(_ day: CalendarDate, calendar: MaintenanceCalendar, zone: ZoneRules, unrestrictedHours: Bool)
-        -> (human: String, json: String)
-    {
+    static func day(
+        _ day: CalendarDate, calendar: MaintenanceCalendar, zone: ZoneRules, unrestrictedHours: Bool,
+        planned: [ScheduleBook.Entry] = [], now: Date = Date()
+    ) -> (human: String, json: String) {
         let start = zone.instant(day, .startOfDay)
         let end = zone.instant(day.adding(days: 1), .startOfDay)
         let open = calendar.openSpans(from: start.addingTimeInterval(-2 * 86_400), to: end.addingTimeInterval(2 * 86_400))
@@ -130,10 +145,22 @@ struct CalendarCommand: ParsableCommand {
                 "open": pieces.map { ["start": InstantText.format($0.0), "end": InstantText.format($0.1)] },
             ])
         }
+        let today = planned.filter { $0.plan.start >= start && $0.plan.start < end }
+        for entry in today {
+            parts.append(
+                "planned \(entry.plan.id) '\(entry.plan.title)' at \(clock(entry.plan.start)): \(entry.status(at: now).rawValue)")
+        }
         let label = "\(day.weekday.shortName.capitalized) \(day)"
         let human = label + "  " + (parts.isEmpty ? "—" : parts.joined(separator: "; "))
         let object: [String: Any] = [
             "date": day.description, "weekday": day.weekday.shortName, "windows": windowObjects,
+            "planned": today.map {
+                [
+                    "id": $0.plan.id, "title": $0.plan.title, "start": InstantText.format($0.plan.start),
+                    "end": InstantText.format($0.plan.end), "status": $0.status(at: now).rawValue,
+                    "revision": $0.revision,
+                ] as [String: Any]
+            },
             "blackouts": blackouts.map {
                 [
                     "name": $0.name, "start": InstantText.format($0.start), "end": InstantText.format($0.end),
@@ -151,7 +178,8 @@ struct CalendarCommand: ParsableCommand {
     /// The windows starting in `[from, to)` and the blackouts touching it as an iCalendar (RFC 5545) document:
     /// one event per occurrence, times in UTC, windows free and blackouts busy.
     static func iCalendar(
-        environment: String, calendar: MaintenanceCalendar, from: Date, to: Date, stamp: Date
+        environment: String, calendar: MaintenanceCalendar, from: Date, to: Date, stamp: Date,
+        planned: [ScheduleBook.Entry] = []
     ) -> String {
         func time(_ date: Date) -> String {
             InstantText.format(date).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
@@ -196,6 +224,7 @@ struct CalendarCommand: ParsableCommand {
                 kind: "blackout", name: blackout.name, start: blackout.start, end: blackout.end, busy: true,
                 description: "No maintenance in \(environment), even inside a window (zone \(blackout.timeZone)).")
         }
+        for entry in planned { lines += Self.plannedEvent(entry, environment: environment, stamp: time(stamp), text: text) }
         lines.append("END:VCALENDAR")
         return lines.flatMap(folded).map { $0 + "\r\n" }.joined()
     }

@@ -10,7 +10,7 @@ struct Drover: AsyncParsableCommand {
             RunCommand.self, PlanCommand.self, ValidateCommand.self, WindowCommand.self, CalendarCommand.self,
             PingCommand.self, ExecCommand.self, HostsCommand.self, NotifyTestCommand.self, RunsCommand.self,
             LogCommand.self, VerifyCommand.self, ReportCommand.self, ResumeCommand.self, UnlockCommand.self,
-            JournalCommand.self, WatchCommand.self,
+            ScheduleCommand.self, NotifyDueCommand.self, ExtendCommand.self, JournalCommand.self, WatchCommand.self,
         ]
     )
 }

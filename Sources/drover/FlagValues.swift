@@ -46,6 +46,11 @@ enum FlagValues {
         return value
     }
 
+    /// `extend --by`: more than 0s, at most 24h.
+    static func windowExtension(_ text: String) throws -> Duration {
+        try duration(text, atMost: .seconds(24 * 3600), "24h")
+    }
+
     /// `--forks`: a whole number from 1 to `maximumForks`.
     static func forks(_ text: String) throws -> Int {
         guard let value = Int(text) else { throw ValidationError("'\(text)' is not a whole number") }

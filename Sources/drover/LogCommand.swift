@@ -24,7 +24,7 @@ struct LogCommand: AsyncParsableCommand {
     func run() async throws {
         let journal = try await journalOptions.open()
         var latest: String?
-        if runID == nil { latest = try await journalCall({ try await journal.runs(since: nil) }).first?.id }
+        if runID == nil { latest = try await journalCall({ try await journal.runs(since: nil) }).first { !$0.isScheduleBook }?.id }
         guard let runID = runID ?? latest else {
             Terminal.error("drover: the journal \(journalOptions.path) holds no run yet")
             throw ExitCode(64)

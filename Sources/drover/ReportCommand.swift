@@ -23,7 +23,7 @@ struct ReportCommand: AsyncParsableCommand {
     func run() async throws {
         let journal = try await journalOptions.open()
         let start = Date().addingTimeInterval(-Double(since.components.seconds))
-        let runs = try await journalCall { try await journal.runs(since: start) }
+        let runs = try await journalCall { try await journal.runs(since: start) }.filter { !$0.isScheduleBook }
         let report = JournalReport(runs: runs, since: start, environment: environment)
         switch output {
         case .human: print(report.text(), terminator: "")

@@ -15,7 +15,7 @@ struct RunsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let journal = try await journalOptions.open()
-        let runs = try await journalCall { try await journal.runs(since: nil) }
+        let runs = try await journalCall { try await journal.runs(since: nil) }.filter { !$0.isScheduleBook }
         switch output {
         case .json:
             // A run's reason may quote a host (its last line of output): escaped as every JSON output is.

@@ -63,7 +63,7 @@ struct WatchCommand: AsyncParsableCommand {
             guard let record = try await journal.run(runID) else { throw JournalError.unknownRun(runID) }
             return record
         }
-        let running = try await journal.runs(since: nil).filter { $0.status == nil }
+        let running = try await journal.runs(since: nil).filter { $0.status == nil && !$0.isScheduleBook }
         guard let newest = running.first else {
             Terminal.error(
                 "drover: no run is running in \(journalOptions.path) (drover runs lists them; drover watch RUN "

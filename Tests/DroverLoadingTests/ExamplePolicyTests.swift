@@ -35,6 +35,7 @@ import Testing
 
         let notify = try #require(policy.notify)
         #expect(notify.progressEvery == .seconds(1800))
+        #expect(notify.advance == [.seconds(72 * 3600), .seconds(24 * 3600), .seconds(3600)])
         #expect(
             notify.targets.first?.delivery
                 == .webhook(url: "http://127.0.0.1:9/hook", headers: ["Authorization": "DROVER_HOOK_TOKEN"]))

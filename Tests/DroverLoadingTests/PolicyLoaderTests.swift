@@ -123,6 +123,44 @@ func targetPolicy(_ inner: String) -> String {
         #expect(qa.overrunFactor == 3)
     }
 
+    @Test func anAlertmanagerTargetIsReadWithItsLabelValueAndMargin() throws {
+        let policy = try PolicyLoader().load(
+            text: "environments: {}\nnotify:\n  targets:\n"
+                + "    - { alertmanager: \"http://127.0.0.1:9093\", label: host, value: \"{{ host.address }}\", margin: 5m }\n",
+            path: "p.yml")
+        let target = try #require(policy.notify?.targets.first)
+        #expect(
+            target.delivery
+                == .alertmanager(AlertmanagerTarget(url: "http://127.0.0.1:9093", label: "host", value: .address, margin: .seconds(300))))
+        #expect(target.events == AlertmanagerTarget.events)
+    }
+
+    @Test func aStatuspageTargetIsReadWithItsPageTokenAndComponents() throws {
+        let policy = try PolicyLoader().load(
+            text: "environments: {}\nnotify:\n  targets:\n    - statuspage: https://api.statuspage.io\n"
+                + "      page_id: kctbh9vrtdwd\n      token: STATUSPAGE_TOKEN\n"
+                + "      components: { app: 8kbf7d35c070, db: 9pnx3c20lk6h }\n",
+            path: "p.yml")
+        let target = try #require(policy.notify?.targets.first)
+        let page = StatuspageTarget(
+            url: "https://api.statuspage.io", pageID: "kctbh9vrtdwd", token: "STATUSPAGE_TOKEN",
+            components: ["app": "8kbf7d35c070", "db": "9pnx3c20lk6h"])
+        #expect(target.delivery == .statuspage(page))
+        #expect(target.events == StatuspageTarget.events)
+        #expect(page.componentIDs(groups: ["db", "all", "app", "db"]) == ["9pnx3c20lk6h", "8kbf7d35c070"])
+    }
+
+    @Test func advanceNoticesAreReadLongestFirstAndATargetsOwnReplacesTheBlocks() throws {
+        let policy = try PolicyLoader().load(
+            text: "environments: {}\nnotify:\n  advance: [1h, 72h, 24h]\n  targets:\n    - command: /bin/a\n"
+                + "    - { command: /bin/b, advance: [48h] }\n",
+            path: "p.yml")
+        let notify = try #require(policy.notify)
+        #expect(notify.advance == [.seconds(72 * 3600), .seconds(24 * 3600), .seconds(3600)])
+        #expect(notify.advance(for: notify.targets[0]) == notify.advance)
+        #expect(notify.advance(for: notify.targets[1]) == [.seconds(48 * 3600)])
+    }
+
     @Test func notifyDefaultsAndEnvironmentOverride() throws {
         let policy = try PolicyLoader().load(
             text: "environments:\n  prod:\n    notify:\n      targets:\n        - command: /bin/notify\n"
@@ -251,6 +289,16 @@ func targetPolicy(_ inner: String) -> String {
          "p.yml:4:32: notify target 1 has both 'webhook' and 'command'; give one of them"),
         ("environments: {}\nnotify:\n  progress_every: 10s\n",
          "p.yml:3:19: progress_every of notify must be at least 1m, found '10s'"),
+        (targetPolicy(#"alertmanager: "http://127.0.0.1:9093", label: "in stance""#),
+         "p.yml:4:55: label of notify target 1 must be an Alertmanager label name (letters, digits, _), found 'in stance'"),
+        (targetPolicy(#"statuspage: "https://api.statuspage.io", page_id: p1, token: "0a1b2c3d4e5f""#),
+         "p.yml:4:70: token of notify target 1 must name the environment variable holding the API key (such as STATUSPAGE_TOKEN), not the key itself"),
+        (targetPolicy(#"webhook: "http://h/x", margin: 5m"#),
+         "p.yml:4:32: margin in notify target 1 goes with 'alertmanager' only"),
+        ("environments: {}\nnotify:\n  advance: [72h, 0s]\n",
+         "p.yml:3:18: each entry of advance of notify must be a time before the run between 1m and 60d, each once; found '0s'"),
+        (targetPolicy(#"command: x, advance: [24h, 24h]"#),
+         "p.yml:4:36: each entry of advance of notify target 1 must be a time before the run between 1m and 60d, each once; found '24h'"),
         // The document.
         ("- a\n", "p.yml:1:1: the policy must be a mapping of keys to values, found a list"),
         ("timezone: UTC\n", "p.yml:1:1: the policy needs 'environments' (a mapping of environment names to their rules)"),

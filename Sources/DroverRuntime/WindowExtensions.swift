@@ -1,0 +1,35 @@
+import DroverJournal
+import Foundation
+
+/// A running run's view of `drover extend`: before each batch the window-fit gate asks it for the window's end, and
+/// it reads the run's chain after the last event it saw (one journal read per batch, never per event). A new
+/// extension is handed to `onExtended` once (the `extended` notice). A journal that cannot be read keeps the end it
+/// knows: window fit then judges on the end as it was, which is the safe side.
+actor WindowExtensions {
+    private let journal: any Journal
+    private let run: String
+    private var after: Int
+    private var end: Date?
+    private let onExtended: @Sendable (WindowExtension) -> Void
+
+    /// - Parameter after: the run's head when the engine starts: extensions written before it (an earlier attempt of
+    ///   a resumed run, judged by another window) do not apply.
+    init(journal: any Journal, run: String, after: Int, onExtended: @escaping @Sendable (WindowExtension) -> Void) {
+        self.journal = journal
+        self.run = run
+        self.after = after
+        self.onExtended = onExtended
+    }
+
+    /// The latest extended end, or nil when the window was not extended since the engine started.
+    func latest() async -> Date? {
+        guard let events = try? await journal.events(run: run, after: after), let last = events.last else { return end }
+        after = last.sequence
+        for event in events where event.kind == JournalNote.Kind.windowExtended.rawValue {
+            guard case .note(let note)? = try? event.entry(), let window = note.window else { continue }
+            end = max(end ?? window.to, window.to)
+            onExtended(window)
+        }
+        return end
+    }
+}
