@@ -5,6 +5,9 @@ import Foundation
 import Synchronization
 import Testing
 
+// One file over the ~400-line guide on purpose: every case a backend must pass, in one place, so a new backend is
+// checked against all of them by adding one `Backend`.
+
 /// A journal backend under test: how to make a fresh, empty one on a clock the test moves, and a second handle on
 /// the same store (another connection, as a second controller has), for races.
 struct Backend: Sendable, CustomTestStringConvertible {
