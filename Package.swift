@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
+        // The team journal on a PostgreSQL server (SPEC §9): its own target, so SQLite-only code never links SwiftNIO.
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
     ],
     targets: [
         .systemLibrary(
@@ -68,6 +70,14 @@ let package = Package(
             exclude: ["README.md"]
         ),
         .target(
+            name: "DroverJournalPostgres",
+            dependencies: [
+                "DroverModel", "DroverJournal", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["README.md"]
+        ),
+        .target(
             name: "DroverRuntime",
             dependencies: [
                 "DroverModel", "DroverLoading", "DroverEngine", "DroverJournal", "DroverNotify", "DroverAnalysis",
@@ -79,13 +89,19 @@ let package = Package(
             exclude: ["README.md"]
         ),
         .target(
-            name: "DroverTestSupport", dependencies: ["DroverModel", "DroverEngine", "DroverJournal"],
+            name: "DroverTestSupport",
+            dependencies: [
+                "DroverModel", "DroverEngine", "DroverJournal", "DroverJournalPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             exclude: ["README.md"]),
         .executableTarget(
             name: "drover",
             dependencies: [
                 "DroverModel", "DroverLoading", "DroverEngine", "DroverSSH", "DroverNotify", "DroverJournal",
-                "DroverRuntime", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "DroverJournalPostgres", "DroverRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -100,8 +116,12 @@ let package = Package(
             name: "DroverNotifyTests", dependencies: ["DroverNotify", "DroverLoading", "DroverTestSupport"],
             exclude: ["Golden"]),
         .testTarget(
-            name: "DroverJournalTests", dependencies: ["DroverJournal", "DroverEngine", "DroverTestSupport"],
+            name: "DroverJournalTests",
+            dependencies: ["DroverJournal", "DroverJournalPostgres", "DroverEngine", "DroverTestSupport"],
             exclude: ["Fixtures"]),
+        .testTarget(
+            name: "DroverJournalPostgresTests",
+            dependencies: ["DroverJournal", "DroverJournalPostgres", "DroverTestSupport"]),
         .testTarget(name: "DroverHTTPTests", dependencies: ["DroverHTTP", "DroverTestSupport"]),
         .testTarget(
             name: "DroverAnalysisTests",

@@ -27,10 +27,20 @@ public enum EventChain {
         }.joined()
     }
 
-    /// Event times as the chain hashes and stores them: ISO 8601, UTC, milliseconds.
+    /// Event times as the chain hashes and stores them: ISO 8601, UTC, milliseconds (the nearest one).
+    ///
+    /// The milliseconds are written from whole numbers, not by the formatter: it truncates, and a time read back from
+    /// its text is a hair below it (`.903` parses as `.90299…`), so writing a read time again lost a millisecond each
+    /// time (a run copied between journals started earlier with every copy).
     public static func timestamp(_ date: Date) -> String {
-        date.formatted(
-            Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: TimeZone(identifier: "UTC")!))
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let seconds = milliseconds.quotientAndRemainder(dividingBy: 1000)
+        let (whole, fraction) = seconds.remainder < 0
+            ? (seconds.quotient - 1, seconds.remainder + 1000) : (seconds.quotient, seconds.remainder)
+        let text = Date(timeIntervalSince1970: Double(whole)).formatted(
+            Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!))
+        let digits = String(fraction)
+        return text.dropLast() + "." + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
     }
 
     /// Parses `timestamp(_:)`'s text.

@@ -73,9 +73,57 @@ public protocol Journal: Sendable {
 
     /// Every lease on record, held, lapsed or broken, by machine key.
     func leases() async throws -> [Lease]
+
+    /// Records a run copied from another journal as it was (`drover journal copy`): its record as at its start, and
+    /// its events with their own numbers, times and hashes, the derived rows following `JournalProjection`, in one
+    /// transaction. The caller checks the chain first (`JournalCopy`).
+    /// - Throws: `.duplicateRun` when the journal has a run with that id; nothing is written when it throws.
+    func restore(_ run: RunRecord, events: [JournalEvent]) async throws
+
+    /// Follows a run as it is written, by any controller: its events numbered after `sequence`, in order, in batches as
+    /// they are stored, and an empty batch after each `heartbeat` in which nothing was stored (for the caller to look
+    /// at the run's leases: a run whose controller died stalls without a word). It ends when the consuming task is
+    /// cancelled, and throws when the journal cannot be read (the caller may follow again from its last event).
+    ///
+    /// The default polls `events(run:after:)` every 200 ms (an embedded journal has no one to push); a server backend
+    /// pushes (PostgreSQL: LISTEN/NOTIFY).
+    func follow(run: String, after sequence: Int, heartbeat: Duration) -> AsyncThrowingStream<[JournalEvent], any Error>
 }
 
 extension Journal {
+    public func follow(run: String, after sequence: Int, heartbeat: Duration) -> AsyncThrowingStream<
+        [JournalEvent], any Error
+    > {
+        let (stream, continuation) = AsyncThrowingStream<[JournalEvent], any Error>.makeStream()
+        let task = Task {
+            let poll = Duration.milliseconds(200)
+            var last = sequence
+            var quiet = Duration.zero
+            do {
+                while !Task.isCancelled {
+                    let events = try await self.events(run: run, after: last)
+                    if let newest = events.last {
+                        last = newest.sequence
+                        quiet = .zero
+                        continuation.yield(events)
+                    } else if quiet >= heartbeat {
+                        quiet = .zero
+                        continuation.yield([])
+                    }
+                    try await Task.sleep(for: poll)
+                    quiet += poll
+                }
+                continuation.finish()
+            } catch is CancellationError {
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+
     /// Appends entries at the next free numbers, unfenced (notes from other commands).
     @discardableResult
     public func append(_ entries: [JournalEntry], run: String) async throws -> [JournalEvent] {

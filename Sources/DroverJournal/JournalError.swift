@@ -5,6 +5,9 @@ public struct JournalError: Error, Sendable, Hashable, CustomStringConvertible {
         case unavailable
         /// A write failed.
         case writeFailed
+        /// The journal's server could not be reached, or stopped answering (a network or server outage). A write may
+        /// or may not have committed (its answer was lost): a numbered append may be sent again at the same numbers.
+        case unreachable
         /// No run has that id.
         case unknownRun
         /// A run with that id exists already.

@@ -45,6 +45,15 @@ public enum JournalProjection {
     }
 
     /// The changes `entry` makes (none for most entries).
+    /// The changes of a stored event copied from another journal (`Journal.restore`): those of its entry, none for an
+    /// event this Drover cannot read (kept as stored, as the source keeps it).
+    public static func changes(restoring event: JournalEvent, runStartedAt: Date) -> [Change] {
+        guard let entry = try? event.entry() else { return [] }
+        let context = Context(
+            run: event.run, sequence: event.sequence, timestamp: event.timestamp, runStartedAt: runStartedAt)
+        return changes(for: entry, in: context)
+    }
+
     public static func changes(for entry: JournalEntry, in context: Context) -> [Change] {
         let time = context.time
         switch entry {

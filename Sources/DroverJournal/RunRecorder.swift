@@ -20,7 +20,48 @@ import Synchronization
 /// more at the same numbers (safe: a write that did commit is returned as stored, not repeated); if that fails too,
 /// its events are answered `.failed(reason)` and the failure is reported once through `onFailure` (the run stops
 /// starting work); later events are still tried.
+///
+/// A journal that cannot be reached (`JournalError.unreachable`: its server stopped, the network in between) is
+/// waited for (`Patience`): the write is sent again at the same numbers with a growing pause, up to the patience's
+/// timeout. Meanwhile nothing new is written ahead, so nothing new starts (a `record` waits), steps in flight finish
+/// and their events queue behind it, in order; when the journal answers again they are written, in order, and the run
+/// goes on. The outage is told through `onOutage` when it begins and when it ends. Past the timeout the write fails
+/// (reported through `onFailure`) and the recorder writes nothing more: the journal keeps an exact prefix of the run
+/// (its record still running; its leases lapse), and any controller can resume it from there.
 public final class RunRecorder: Sendable {
+    /// How long, and how, the recorder waits for a journal that cannot be reached (`--journal-timeout`).
+    public struct Patience: Sendable {
+        /// The longest outage waited out; zero: fail at once (after the one retry every failed write gets).
+        public var timeout: Duration
+        /// The first pause between attempts; each next one is twice as long, up to `longestPause`.
+        public var firstPause: Duration = .milliseconds(200)
+        public var longestPause: Duration = .seconds(5)
+        let now: @Sendable () -> ContinuousClock.Instant
+        let sleep: @Sendable (Duration) async throws -> Void
+
+        /// - Parameters:
+        ///   - now, sleep: the run's clock (tests pass one that moves when told).
+        public init(
+            timeout: Duration, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
+            sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+        ) {
+            self.timeout = timeout
+            self.now = now
+            self.sleep = sleep
+        }
+
+        /// No waiting: a journal that cannot be reached fails the write at once.
+        public static let none = Patience(timeout: .zero)
+    }
+
+    /// The journal went away or came back.
+    public enum Outage: Sendable, Hashable {
+        /// A write found the journal unreachable; the recorder waits up to `timeout` for it.
+        case began(JournalError, timeout: Duration)
+        /// A write got through again after `after` of outage.
+        case ended(after: Duration)
+    }
+
     private struct Waiting {
         /// nil: a `flush` waiting for the entries queued before it.
         var entry: JournalEntry?
@@ -32,6 +73,8 @@ public final class RunRecorder: Sendable {
         /// True while the writer drains the queue; a new arrival then only waits its turn.
         var draining = false
         var failed = false
+        /// Set when an outage outlasted the patience: nothing more is written (the journal keeps a prefix of the run).
+        var sealed: JournalError?
         /// The number the next append starts at; nil until the head is read.
         var next: Int?
         /// Machine keys whose lease is lost, with why.
@@ -42,18 +85,25 @@ public final class RunRecorder: Sendable {
     private let run: String
     private let fence: LeaseFence?
     private let onFailure: @Sendable (JournalError) -> Void
+    private let patience: Patience
+    private let onOutage: @Sendable (Outage) -> Void
     private let state = Mutex(State())
 
     /// - Parameters:
     ///   - fence: the run's holder and leased machines, to fence each `step_started` on (nil: no fencing).
+    ///   - patience: how long an unreachable journal is waited for.
+    ///   - onOutage: told when the journal becomes unreachable and when it answers again.
     ///   - onFailure: called once, at the first write that fails.
     public init(
-        journal: any Journal, run: String, fence: LeaseFence? = nil,
+        journal: any Journal, run: String, fence: LeaseFence? = nil, patience: Patience = .none,
+        onOutage: @escaping @Sendable (Outage) -> Void = { _ in },
         onFailure: @escaping @Sendable (JournalError) -> Void
     ) {
         self.journal = journal
         self.run = run
         self.fence = fence
+        self.patience = patience
+        self.onOutage = onOutage
         self.onFailure = onFailure
     }
 
@@ -133,10 +183,15 @@ public final class RunRecorder: Sendable {
     private func write(_ entries: [JournalEntry]) async -> [Recorded] {
         var answers = [Recorded](repeating: .durable, count: entries.count)
         var pending = Array(entries.indices)
+        if let sealed = state.withLock({ $0.sealed }) { return fail(sealed, answers: answers, pending: pending) }
         var retried = false
+        var outage: (began: ContinuousClock.Instant, pause: Duration)?
         // Each pass either writes, drops at least one fenced entry, or takes another writer's events into account;
-        // the bound only stops a journal that keeps answering the same error.
-        for _ in 0..<(entries.count + 8) {
+        // the bound only stops a journal that keeps answering the same error. Passes waiting out an outage are not
+        // counted: they are bounded by the patience's timeout (each pauses at least `firstPause`).
+        var passes = 0
+        while passes < entries.count + 8 {
+            passes += 1
             pending = pending.filter { index in
                 guard let reason = lostReason(entries[index]) else { return true }
                 answers[index] = .leaseLost(reason: reason)
@@ -147,7 +202,28 @@ public final class RunRecorder: Sendable {
                 let first = try await nextSequence()
                 let stored = try await journal.append(pending.map { entries[$0] }, run: run, at: first, fence: fence)
                 state.withLock { $0.next = first + stored.count }
+                if let outage { onOutage(.ended(after: outage.began.duration(to: patience.now()))) }
                 return answers
+            } catch let error as JournalError where error.code == .unreachable {
+                let now = patience.now()
+                if outage == nil {
+                    outage = (now, patience.firstPause)
+                    if patience.timeout > .zero { onOutage(.began(error, timeout: patience.timeout)) }
+                }
+                let waited = outage!.began.duration(to: now)
+                guard waited < patience.timeout else {
+                    let sealed = JournalError(
+                        .unreachable,
+                        patience.timeout > .zero
+                            ? "the journal has been unreachable for \(Self.seconds(waited)) (longer than the journal "
+                                + "timeout, \(Self.seconds(patience.timeout))): \(error.message)"
+                            : error.message)
+                    state.withLock { $0.sealed = sealed }
+                    return fail(sealed, answers: answers, pending: pending)
+                }
+                try? await patience.sleep(min(outage!.pause, patience.timeout - waited))
+                outage!.pause = min(outage!.pause * 2, patience.longestPause)
+                passes -= 1
             } catch let error as JournalError where error.code == .leaseLost && !error.losses.isEmpty {
                 leasesLost(error.losses)
             } catch let error as JournalError where error.code == .sequenceTaken {
@@ -168,6 +244,12 @@ public final class RunRecorder: Sendable {
             JournalError(
                 .writeFailed, "journal: cannot record \(entries.count) events of run \(run): it keeps refusing"),
             answers: answers, pending: pending)
+    }
+
+    /// `60 s`, `1.5 s`.
+    static func seconds(_ duration: Duration) -> String {
+        let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        return milliseconds % 1000 == 0 ? "\(milliseconds / 1000) s" : String(format: "%.1f s", Double(milliseconds) / 1000)
     }
 
     /// Why a `step_started` may not be written (its machine's lease is lost), or nil.

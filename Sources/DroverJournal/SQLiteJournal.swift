@@ -128,26 +128,52 @@ public final class SQLiteJournal: Journal {
     // MARK: Runs
 
     public func begin(_ run: RunRecord) async throws {
+        try await write("record run \(run.id)") { db in try Self.insert(run, db: db) }
+    }
+
+    public func restore(_ run: RunRecord, events: [JournalEvent]) async throws {
+        try await write("copy run \(run.id)") { db in
+            try Self.insert(run, db: db)
+            let startedAt = EventChain.date(EventChain.timestamp(run.startedAt)) ?? run.startedAt
+            for event in events {
+                try db.cachedStatement(
+                    sql:
+                        "INSERT INTO events (run_id, seq, time, kind, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                ).execute(
+                    arguments: [
+                        run.id, event.sequence, event.timestamp, event.kind, event.payload, event.previousHash, event.hash,
+                    ])
+                for change in JournalProjection.changes(restoring: event, runStartedAt: startedAt) {
+                    try self.apply(change, run: run.id, db: db)
+                }
+            }
+            let head = ChainHead(count: events.count, hash: events.last?.hash ?? EventChain.genesis)
+            try db.execute(
+                sql: "UPDATE runs SET event_count = ?, head_hash = ? WHERE id = ?",
+                arguments: [head.count, head.hash, run.id])
+        }
+    }
+
+    /// Inserts a new run (running, an empty chain) in the caller's transaction.
+    private static func insert(_ run: RunRecord, db: Database) throws {
         let outline = String(decoding: try JSONEncoder().encode(run.outline), as: UTF8.self)
         let inputs = String(decoding: try JSONEncoder().encode(run.inputs), as: UTF8.self)
-        try await write("record run \(run.id)") { db in
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM runs WHERE id = ?", arguments: [run.id]) == true {
-                throw JournalError(.duplicateRun, "the journal already has a run '\(run.id)'")
-            }
-            try db.execute(
-                sql: """
-                    INSERT INTO runs (id, playbook, playbook_path, playbook_hash, inventory_path, host_limit, ssh_config,
-                        forks, environment, operator, change_type, change_id, approved_by, estimate_ms, host_count,
-                        check_only, outline, started_at, status, event_count, head_hash, inputs)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'RUNNING', 0, ?, ?)
-                    """,
-                arguments: [
-                    run.id, run.playbook, run.playbookPath, run.playbookHash, run.inventoryPath, run.limit,
-                    run.sshConfig, run.forks, run.environment, run.operator, run.change.type.rawValue, run.change.id,
-                    run.change.approvedBy, run.change.estimate.map(JournalProjection.milliseconds), run.hostCount,
-                    run.checkOnly, outline, EventChain.timestamp(run.startedAt), EventChain.genesis, inputs,
-                ])
+        if try Bool.fetchOne(db, sql: "SELECT 1 FROM runs WHERE id = ?", arguments: [run.id]) == true {
+            throw JournalError(.duplicateRun, "the journal already has a run '\(run.id)'")
         }
+        try db.execute(
+            sql: """
+                INSERT INTO runs (id, playbook, playbook_path, playbook_hash, inventory_path, host_limit, ssh_config,
+                    forks, environment, operator, change_type, change_id, approved_by, estimate_ms, host_count,
+                    check_only, outline, started_at, status, event_count, head_hash, inputs)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'RUNNING', 0, ?, ?)
+                """,
+            arguments: [
+                run.id, run.playbook, run.playbookPath, run.playbookHash, run.inventoryPath, run.limit,
+                run.sshConfig, run.forks, run.environment, run.operator, run.change.type.rawValue, run.change.id,
+                run.change.approvedBy, run.change.estimate.map(JournalProjection.milliseconds), run.hostCount,
+                run.checkOnly, outline, EventChain.timestamp(run.startedAt), EventChain.genesis, inputs,
+            ])
     }
 
     public func run(_ id: String) async throws -> RunRecord? {

@@ -32,6 +32,8 @@ public struct RunCoordinator: Sendable {
         public var logger: Logger
         /// Where analysis gates measure (SPEC section 10): Prometheus and the hosts over HTTP.
         public var metrics: MetricSources = MetricSources()
+        /// How long a run waits for a journal it cannot reach (`--journal-timeout`) before it stops INTERRUPTED.
+        public var journalTimeout: Duration = RunCoordinator.defaultJournalTimeout
 
         public init(
             journal: any Journal, transport: @escaping @Sendable () -> any HostTransport,
@@ -71,6 +73,9 @@ public struct RunCoordinator: Sendable {
         self.services = services
     }
 
+    /// How long a run waits for an unreachable journal unless told otherwise (SPEC §9).
+    public static let defaultJournalTimeout: Duration = .seconds(60)
+
     /// `20261123-021500-7f3a`: sortable, readable, unique enough for one controller.
     public static func newRunID(now: Date = Date()) -> String {
         let formatter = DateFormatter()
@@ -101,11 +106,33 @@ public struct RunCoordinator: Sendable {
             lease, now: now, thisMachine: services.identity.machine, processExists: services.processExists)
     }
 
-    /// A recorder for `run`, fenced on its leases; a failed write is said once (the engine itself stops starting
-    /// work when an announcement cannot be written).
+    /// A recorder for `run`, fenced on its leases, waiting out a journal outage up to the journal timeout on the run's
+    /// clock; the outage is said when it begins and ends, a failed write once (the engine itself stops starting work
+    /// when an announcement cannot be written).
     func recorder(_ run: String, fence: LeaseFence) -> RunRecorder {
         let console = services.console
-        return RunRecorder(journal: services.journal, run: run, fence: fence) { error in
+        let clock = services.clock
+        let patience = RunRecorder.Patience(
+            timeout: services.journalTimeout, now: { clock.now }, sleep: { try await clock.sleep(for: $0) })
+        return RunRecorder(
+            journal: services.journal, run: run, fence: fence, patience: patience,
+            onOutage: { outage in
+                switch outage {
+                case .began(let error, let timeout):
+                    console.say(
+                        .error(
+                            "the journal is unreachable (\(error)); nothing new starts: steps under way finish and "
+                                + "their results are held; waiting up to \(DurationText.format(timeout)) for it "
+                                + "(--journal-timeout)"))
+                case .ended(let after):
+                    // On stderr with the outage's line, in every output format: the operator saw the first.
+                    console.say(
+                        .error(
+                            "the journal is back after \(DurationText.format(after)): the held events are written, in "
+                                + "order, and the run goes on"))
+                }
+            }
+        ) { error in
             console.say(.error("the journal failed (\(error)); stopping: nothing new starts"))
         }
     }

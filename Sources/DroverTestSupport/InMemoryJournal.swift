@@ -86,6 +86,21 @@ public final class InMemoryJournal: Journal {
         }
     }
 
+    public func restore(_ run: RunRecord, events: [JournalEvent]) async throws {
+        try await begin(run)
+        try transaction { state in
+            guard var record = state.runs[run.id] else { throw JournalError.unknownRun(run.id) }
+            for event in events {
+                for change in JournalProjection.changes(restoring: event, runStartedAt: record.startedAt) {
+                    Self.apply(change, run: run.id, record: &record, state: &state)
+                }
+            }
+            record.head = ChainHead(count: events.count, hash: events.last?.hash ?? EventChain.genesis)
+            state.runs[run.id] = record
+            state.events[run.id] = events
+        }
+    }
+
     public func run(_ id: String) async throws -> RunRecord? {
         state.withLock { $0.runs[id] }
     }

@@ -8,7 +8,7 @@ extension CalendarCommand {
     /// (the calendar never creates one).
     func plannedRuns(environment: String) async throws -> [ScheduleBook.Entry] {
         guard FileManager.default.fileExists(atPath: journalOptions.path) else { return [] }
-        let journal = try journalOptions.open()
+        let journal = try await journalOptions.open()
         return try await journalCall { try await ScheduleBook.read(from: journal) }.entries.filter {
             $0.plan.environment == environment
         }

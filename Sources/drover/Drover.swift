@@ -10,7 +10,8 @@ struct Drover: AsyncParsableCommand {
             RunCommand.self, PlanCommand.self, ValidateCommand.self, WindowCommand.self, CalendarCommand.self,
             PingCommand.self, ExecCommand.self, HostsCommand.self, NotifyTestCommand.self, RunsCommand.self,
             LogCommand.self, VerifyCommand.self, ReportCommand.self, ResumeCommand.self, UnlockCommand.self,
-            DecideCommand.self, ScheduleCommand.self, NotifyDueCommand.self, ExtendCommand.self,
+            DecideCommand.self, ScheduleCommand.self, NotifyDueCommand.self, ExtendCommand.self, JournalCommand.self,
+            WatchCommand.self,
         ]
     )
 }

@@ -41,7 +41,7 @@ struct ExtendCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let extender = WindowExtender(journal: try journalOptions.open(), identity: RunOptions.identity)
+            let extender = WindowExtender(journal: try await journalOptions.open(), identity: RunOptions.identity)
             let window = try await extender.extend(
                 run: run, by: by, reason: reason, approvedBy: approvedBy, policyPath: policyOptions.policy)
             print(

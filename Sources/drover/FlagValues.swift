@@ -28,6 +28,11 @@ enum FlagValues {
         try duration(text, atMost: .seconds(36_500 * 86_400), "36500d")
     }
 
+    /// `--journal-timeout`: more than 0s, at most 1h (nothing new starts while the journal is away).
+    static func journalTimeout(_ text: String) throws -> Duration {
+        try duration(text, atMost: .seconds(3600), "1h")
+    }
+
     /// `notify-test --timeout`: more than 0s, at most 10m.
     static func noticeTimeout(_ text: String) throws -> Duration {
         try duration(text, atMost: .seconds(600), "10m")

@@ -22,7 +22,7 @@ struct LogCommand: AsyncParsableCommand {
     @OptionGroup var journalOptions: JournalOptions
 
     func run() async throws {
-        let journal = try journalOptions.open()
+        let journal = try await journalOptions.open()
         var latest: String?
         if runID == nil { latest = try await journalCall({ try await journal.runs(since: nil) }).first { !$0.isScheduleBook }?.id }
         guard let runID = runID ?? latest else {

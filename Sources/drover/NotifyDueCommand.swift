@@ -33,7 +33,7 @@ struct NotifyDueCommand: AsyncParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         do {
             let scheduler = Scheduler(
-                journal: try journalOptions.open(), clock: SystemRunClock(judgedAt: now), identity: RunOptions.identity)
+                journal: try await journalOptions.open(), clock: SystemRunClock(judgedAt: now), identity: RunOptions.identity)
             let sent = try await scheduler.notifyDue(Scheduler.NoticeDelivery(policyPath: policy))
             for notice in sent { print(ScheduleCommand.line(notice)) }
             if sent.contains(where: { !$0.outcome.delivered }) { throw ExitCode(1) }

@@ -21,7 +21,7 @@ struct ReportCommand: AsyncParsableCommand {
     @OptionGroup var journalOptions: JournalOptions
 
     func run() async throws {
-        let journal = try journalOptions.open()
+        let journal = try await journalOptions.open()
         let start = Date().addingTimeInterval(-Double(since.components.seconds))
         let runs = try await journalCall { try await journal.runs(since: start) }.filter { !$0.isScheduleBook }
         let report = JournalReport(runs: runs, since: start, environment: environment)

@@ -65,12 +65,13 @@ struct ResumeCommand: AsyncParsableCommand {
                 runID: runID, inventoryPath: inventory, policyPath: policyOptions.policy, forks: forks,
                 extraVars: try ExtraVariables.parse(extraVars), rerunUnfinished: rerunUnfinished,
                 notify: !runOptions.noNotify, confirm: !runOptions.yes)
-            let journal = try journalOptions.open()
+            let journal = try await journalOptions.open(callTimeout: runOptions.journalCallTimeout)
             let coordinator = RunCoordinator(
                 RunOptions.services(
                     journal: journal, connectTimeout: connectTimeout,
                     console: TerminalConsole(reporter: reporter, format: output, yes: runOptions.yes),
-                    leaseTime: runOptions.leaseTime))
+                    leaseTime: runOptions.leaseTime,
+                    journalTimeout: runOptions.journalTimeout))
             try RunOptions.finish(try await coordinator.resume(request, stop: stop), reporter: reporter)
         } catch let error as RuntimeError {
             throw RunOptions.fail(error)

@@ -88,12 +88,13 @@ struct RunCommand: AsyncParsableCommand {
                 policyPath: policyOptions.policy, check: check, forks: fleet.forks,
                 emergency: emergency ? PolicyGate.Emergency(reason: reason!, approvedBy: approvedBy!) : nil,
                 waitForWindow: waitForWindow ? maxWait : nil, notify: !runOptions.noNotify, confirm: !runOptions.yes)
-            let journal = try journalOptions.open()
+            let journal = try await journalOptions.open(callTimeout: runOptions.journalCallTimeout)
             let coordinator = RunCoordinator(
                 RunOptions.services(
                     journal: journal, connectTimeout: fleet.connectTimeout,
                     console: TerminalConsole(reporter: reporter, format: fleet.output, yes: runOptions.yes),
-                    leaseTime: runOptions.leaseTime, clock: SystemRunClock(judgedAt: now)))
+                    leaseTime: runOptions.leaseTime,
+                    journalTimeout: runOptions.journalTimeout, clock: SystemRunClock(judgedAt: now)))
             try RunOptions.finish(try await coordinator.run(request, stop: stop), reporter: reporter)
         } catch let error as RuntimeError {
             throw RunOptions.fail(error)

@@ -18,6 +18,19 @@ struct RunOptions: ParsableArguments {
         transform: FlagValues.leaseTime)
     var leaseTime: Duration = LeaseKeeper.defaultTTL
 
+    @Option(
+        help: ArgumentHelp(
+            "How long a run waits for a journal it cannot reach before it stops INTERRUPTED (e.g. 60s).",
+            discussion:
+                "Meanwhile nothing new starts; steps under way finish and their results are held, then written in "
+                + "order once the journal answers."),
+        transform: FlagValues.journalTimeout)
+    var journalTimeout: Duration = RunCoordinator.defaultJournalTimeout
+
+    /// How long one call to a journal server may go unanswered: at most the journal timeout (an attempt must not
+    /// outlast the patience), at most 30 s.
+    var journalCallTimeout: Duration { min(journalTimeout, .seconds(30)) }
+
     @Flag(help: "Print diagnostics (leases, gate verdicts, the run's phases) on stderr.")
     var verbose = false
 
@@ -39,11 +52,13 @@ struct RunOptions: ParsableArguments {
     /// The runtime's services for this process, around `journal` and the console.
     static func services(
         journal: any Journal, connectTimeout: Duration, console: TerminalConsole, leaseTime: Duration,
-        clock: any RunClock = SystemRunClock()
+        journalTimeout: Duration, clock: any RunClock = SystemRunClock()
     ) -> RunCoordinator.Services {
-        .init(
+        var services = RunCoordinator.Services(
             journal: journal, transport: FleetOptions.runTransport(connectTimeout: connectTimeout), clock: clock,
             console: console, identity: identity, processExists: JournalOptions.processExists, leaseTime: leaseTime)
+        services.journalTimeout = journalTimeout
+        return services
     }
 
     /// Ends the command as the run ended: the recap, then the run's exit status.

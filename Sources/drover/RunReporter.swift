@@ -24,10 +24,11 @@ final class RunReporter: @unchecked Sendable {
         self.live = format == .human && terminal ? LiveStatus() : nil
     }
 
-    func handle(_ event: RunEvent) {
+    /// Prints `event`; `time` is when it happened (now, for the run's own output; as journaled, for `watch`).
+    func handle(_ event: RunEvent, at time: Date = Date()) {
         lock.withLock {
             switch format {
-            case .json: write(VisibleText.json(RunEventJSON.line(event, at: Date())))
+            case .json: write(VisibleText.json(RunEventJSON.line(event, at: time)))
             case .human:
                 if let text = human(event) { write(text) }
                 if live != nil {

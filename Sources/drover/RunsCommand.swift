@@ -15,7 +15,7 @@ struct RunsCommand: AsyncParsableCommand {
     @OptionGroup var journalOptions: JournalOptions
 
     func run() async throws {
-        let journal = try journalOptions.open()
+        let journal = try await journalOptions.open()
         let runs = try await journalCall { try await journal.runs(since: nil) }.filter { !$0.isScheduleBook }
         // A live run waiting at a pause for `drover decide` is PAUSED (read from its chain).
         var paused: Set<String> = []

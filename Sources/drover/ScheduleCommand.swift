@@ -92,7 +92,7 @@ struct ScheduleCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             let scheduler = Scheduler(
-                journal: try journalOptions.open(), clock: SystemRunClock(judgedAt: now), identity: RunOptions.identity)
+                journal: try await journalOptions.open(), clock: SystemRunClock(judgedAt: now), identity: RunOptions.identity)
             if list {
                 let (entries, now) = try await scheduler.list()
                 printList(entries, now: now)

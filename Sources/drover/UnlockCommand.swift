@@ -30,7 +30,7 @@ struct UnlockCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let journal = try journalOptions.open()
+        let journal = try await journalOptions.open()
         let (leases, now) = try await journalCall { (try await journal.leases(), try await journal.now()) }
         var chosen: [Lease] = []
         var refusals: [String] = []

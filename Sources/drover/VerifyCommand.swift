@@ -18,7 +18,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @OptionGroup var journalOptions: JournalOptions
 
     func run() async throws {
-        let journal = try journalOptions.open()
+        let journal = try await journalOptions.open()
         let reports = try await journalCall { try await journal.verify(run: runID) }
         var broken = 0
         for report in reports {

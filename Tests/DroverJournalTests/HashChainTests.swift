@@ -7,6 +7,19 @@ import Testing
 
 /// The events' hash chain: intact after writing, and any edit, deletion or truncation named by its event.
 @Suite struct HashChainTests {
+    @Test func aTimeReadBackFromItsTextIsWrittenTheSame() throws {
+        // Every millisecond of a second: the text a time is stored as survives being read and written again (a copy
+        // between journals, a run's start read back), and a time between two milliseconds takes the nearest.
+        for millisecond in 0..<1000 {
+            let text = "2026-12-07T17:10:09." + String(format: "%03d", millisecond) + "Z"
+            let read = try #require(EventChain.date(text))
+            #expect(EventChain.timestamp(read) == text)
+        }
+        let between = try #require(EventChain.date("2026-12-07T23:59:59.999Z")).addingTimeInterval(0.0006)
+        #expect(EventChain.timestamp(between) == "2026-12-08T00:00:00.000Z")
+        #expect(EventChain.timestamp(Date(timeIntervalSince1970: -0.25)) == "1969-12-31T23:59:59.750Z")
+    }
+
     @Test func freshlyWrittenChainVerifies() async throws {
         let journal = try await JournalFixtures.journalWithRolledBackRun()
         let reports = try await journal.verify()

@@ -168,6 +168,7 @@ private final class LostAcknowledgementJournal: Journal {
         try await base.breakLeases(leases, by: `operator`)
     }
     func leases() async throws -> [Lease] { try await base.leases() }
+    func restore(_ run: RunRecord, events: [JournalEvent]) async throws { try await base.restore(run, events: events) }
 }
 
 /// The in-memory journal, with its batch writes counted and the first one held at a gate until the test opens it.
@@ -217,4 +218,5 @@ private final class GatedJournal: Journal {
         try await base.breakLeases(leases, by: `operator`)
     }
     func leases() async throws -> [Lease] { try await base.leases() }
+    func restore(_ run: RunRecord, events: [JournalEvent]) async throws { try await base.restore(run, events: events) }
 }

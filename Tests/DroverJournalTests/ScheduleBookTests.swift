@@ -23,7 +23,7 @@ import Testing
 
     @Test(arguments: Backend.all)
     func plansMovesCancelsAndStartsFoldIntoOneEntryPerChange(_ backend: Backend) async throws {
-        let journal = try backend.make(SteppingClock(start: Self.start, step: 0))
+        let (journal, _) = try await backend.make(SteppingClock(start: Self.start, step: 0))
         for fact in [
             ScheduleFact.scheduled(Self.plan()), .scheduled(Self.plan(startingIn: 48)),
             .scheduled(Self.plan("S-other")), .cancelled(schedule: "S-other", reason: "not needed"),
@@ -46,7 +46,7 @@ import Testing
 
     @Test(arguments: Backend.all)
     func ofManyConcurrentClaimsOfOneNoticeExactlyOneWins(_ backend: Backend) async throws {
-        let journal = try backend.make(SteppingClock(start: Self.start, step: 0))
+        let (journal, _) = try await backend.make(SteppingClock(start: Self.start, step: 0))
         try await ScheduleBook.update(journal, by: "alice", now: Self.start) { _ in [Self.note(.scheduled(Self.plan()))] }
         let key = "S-RFC-2026-0042/r0/advance/72h/0"
         let winners = try await withThrowingTaskGroup(of: Bool.self) { group in
