@@ -44,7 +44,7 @@ struct DecideCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let journal = try journalOptions.open()
+        let journal = try await journalOptions.open()
         let who = by ?? JournalOptions.operatorName
         let (record, events) = try await journalCall {
             guard let record = try await journal.run(run) else {
