@@ -86,6 +86,17 @@ public final class Notifier<C: Clock<Duration>>: @unchecked Sendable {
         dispatch(notices)
     }
 
+    /// Queues `notice` for the targets whose sender `chosen` picks, whatever events they list, behind what is queued
+    /// for them already and ahead of what the run sends after this call (a resume's `started` for the monitoring
+    /// targets only, so their silence exists before the run's end expires it).
+    public func enqueue(_ notice: RenderedNotice, forSendersWhere chosen: (any NoticeSender) -> Bool) {
+        for route in routes where chosen(route.sender) && !route.queue.push(notice) {
+            report(.notification(
+                event: notice.event, target: route.sender.shown, delivered: false,
+                error: "dropped: \(delivery.queueCapacity) notices already waiting for this target"))
+        }
+    }
+
     /// The policy refused the run before it started: sends `refused`.
     public func refused(reason: String) {
         dispatch(lock.withLock { planner.refused(reason: reason, elapsed: elapsed()) })

@@ -5,9 +5,10 @@ import Synchronization
 
 /// A run's notices when Alertmanager targets silence its hosts: everything goes to the `Notifier` (whose queues
 /// create, move and expire the silence with the `started`, `extended` and closing notices), and a resume, which sends
-/// no `started`, expires the silences its interrupted attempt left open and silences the hosts for this attempt.
+/// no `started` to anyone else, expires the silences its interrupted attempt left open and queues a `started` for the
+/// monitoring targets alone: in their queue, so the run's end cannot overtake the new silence however fast it comes.
 final class SilencingNotices: RunNotices {
-    private let notifier: any RunNotices
+    private let notifier: Notifier<ContinuousClock>
     private let silencers: [AlertmanagerSender]
     private let openSilences: [String]
     private let start: RenderedNotice
@@ -15,7 +16,7 @@ final class SilencingNotices: RunNotices {
     private let resuming = Mutex<Task<Void, Never>?>(nil)
 
     init(
-        notifier: any RunNotices, silencers: [AlertmanagerSender], openSilences: [String], start: RenderedNotice,
+        notifier: Notifier<ContinuousClock>, silencers: [AlertmanagerSender], openSilences: [String], start: RenderedNotice,
         report: @escaping @Sendable (RunEvent) -> Void
     ) {
         self.notifier = notifier
@@ -31,26 +32,21 @@ final class SilencingNotices: RunNotices {
 
     func resumed(_ run: RunStarted) {
         notifier.resumed(run)
-        let (silencers, open, start, report) = (self.silencers, openSilences, self.start, self.report)
-        // Off the run's path, with the same retries and bounds as a notice: a dead Alertmanager never holds it up.
+        notifier.enqueue(start) { $0 is AlertmanagerSender }
+        let (silencers, open, report) = (self.silencers, openSilences, self.report)
+        guard !open.isEmpty else { return }
+        // The interrupted attempt's silences, off the run's path and with a notice's bound: a dead Alertmanager never
+        // holds the run up. Their order against this attempt's notices does not matter (other ids).
         let task = Task {
-            let delivery = DeliveryPolicy.standard
+            let timeout = DeliveryPolicy.standard.timeout
             for silencer in silencers {
                 for id in open {
-                    var failure: String?
                     do {
-                        try await silencer.expire(id, timeout: delivery.timeout)
+                        try await silencer.expire(id, timeout: timeout)
                     } catch {
-                        failure = "\(error)"
-                    }
-                    if let failure {
-                        report(.notification(event: .interrupted, target: silencer.shown, delivered: false, error: failure))
+                        report(.notification(event: .interrupted, target: silencer.shown, delivered: false, error: "\(error)"))
                     }
                 }
-                let outcome = await delivery.deliver(start, via: silencer)
-                report(
-                    .notification(
-                        event: .started, target: outcome.target, delivered: outcome.delivered, error: outcome.error))
             }
         }
         resuming.withLock { $0 = task }

@@ -6,6 +6,7 @@ import DroverRuntime
 import DroverTestSupport
 import Foundation
 import Logging
+import Synchronization
 import Testing
 
 /// Monitoring silences on a real Alertmanager (started by `Scripts/test` through `Scripts/alertmanager`, which
@@ -115,6 +116,39 @@ struct AlertmanagerSilenceTests {
         #expect(own != openID)
         #expect(expired.contains(openID) && expired.contains(own))
         #expect(Self.state(try await Self.silence(own)) == "expired")
+    }
+
+    /// A resumed run that ends before its Alertmanager has answered the silence's creation still expires that silence:
+    /// the creation waits in the target's queue ahead of the run's end. The receiver answers each creation half a
+    /// second late so the run (on in-memory hosts) is over first; that delay makes the race happen, it does not
+    /// make anything pass: before the fix, the end found no silence to expire and this one stayed on for hours.
+    @Test func aResumeThatEndsBeforeItsSilenceIsCreatedStillExpiresIt() async throws {
+        let created = Mutex(0)
+        let receiver = try HTTPReceiver(
+            mode: .handler { request in
+                guard request.method == "POST" else { return (200, "") }
+                Thread.sleep(forTimeInterval: 0.5)
+                let n = created.withLock { $0 += 1; return $0 }
+                return (200, "{\"silenceID\":\"s\(n)\"}")
+            })
+        defer { receiver.stop() }
+        let harness = try RuntimeHarness(start: Date())
+        let inventory = try harness.inventory([("app1", "10.0.0.1"), ("app2", "10.0.0.2")])
+        try harness.write("policy.yml", Self.policy("http://127.0.0.1:\(receiver.port)"))
+        let playbook = try harness.write("play.yml", RunCoordinatorTests.twoSteps)
+        let run = "r-am-\(UUID().uuidString.prefix(6))"
+        let stop = StopSignal()
+        let interrupted = try await Self.coordinator(harness).run(
+            RunRequest(playbookPath: playbook, inventoryPath: inventory, runID: run),
+            stop: StopOnFirstFinishedStep(stop: stop).signal(harness))
+        #expect(interrupted.status == .interrupted)
+        let resumed = try await Self.coordinator(harness, pid: 4343).resume(ResumeRequest(runID: run), stop: StopSignal())
+        #expect(resumed.status == .successful)
+        let (made, expired) = try await Self.silences(in: harness.journal, run: run)
+        let own = try #require(made.last, "the resume journaled no silence: \(harness.console.said)")
+        #expect(made.count == 2 && own != made.first)
+        #expect(expired.contains(own), "the resumed attempt's silence \(own) was never expired")
+        #expect(receiver.requests.contains { $0.method == "DELETE" && $0.path.hasSuffix("/api/v2/silence/" + own) })
     }
 
     @Test func anExtendedWindowMovesTheSilencesEnd() async throws {
