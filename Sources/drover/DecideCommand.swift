@@ -1,5 +1,4 @@
 import ArgumentParser
-import DroverJournal
 import DroverModel
 import DroverRuntime
 import Foundation
@@ -44,35 +43,14 @@ struct DecideCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let journal = try await journalOptions.open()
-        let who = by ?? JournalOptions.operatorName
-        let (record, events) = try await journalCall {
-            guard let record = try await journal.run(run) else {
-                throw JournalError(.unknownRun, "no run '\(run)' in \(journalOptions.path) (drover runs lists them)")
-            }
-            return (record, try await journal.events(run: run))
+        do {
+            let answerer = PauseAnswerer(journal: try await journalOptions.open())
+            let answer = try await answerer.answer(
+                run: run, choice: OperatorAnswer.Choice(rawValue: choice.rawValue), by: by,
+                operator: JournalOptions.operatorName, reason: reason, policyPath: policyOptions.policy)
+            print("run \(run): \(choice.rawValue) by \(answer.by ?? JournalOptions.operatorName) recorded; the paused controller takes it within a second")
+        } catch let error as RuntimeError {
+            throw RunOptions.fail(error)
         }
-        guard record.status == nil, let pause = OpenPause.of(events) else {
-            Terminal.error(
-                "REFUSED (exit 4): run \(run) is not paused (it is \(record.statusText)); decide answers a run "
-                    + "waiting at a pause")
-            throw ExitCode(4)
-        }
-        if choice == .continue, record.environment == "production" {
-            let (policy, _) = try policyOptions.load(inventoryPath: record.inventoryPath)
-            let approvers = policy?.environments["production"]?.overrideApprovers ?? []
-            guard by != nil, approvers.contains(who) else {
-                let allowed = approvers.isEmpty ? "the policy names none" : "allowed: " + approvers.joined(separator: ", ")
-                Terminal.error(
-                    "REFUSED (exit 4): continue past a halt in production is an override: --by must name one of the "
-                        + "policy's override_approvers for production (\(allowed))")
-                throw ExitCode(4)
-            }
-        }
-        let answer = OperatorAnswer(
-            stage: pause.decision.stage, batch: pause.decision.batch, choice: OperatorAnswer.Choice(rawValue: choice.rawValue),
-            by: who, reason: reason)
-        _ = try await journalCall { try await journal.append(.event(.operatorAnswered(answer)), run: run) }
-        print("run \(run): \(choice.rawValue) by \(who) recorded; the paused controller takes it within a second")
     }
 }
