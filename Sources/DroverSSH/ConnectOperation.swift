@@ -19,7 +19,8 @@ final class ConnectOperation: ContinuationOperation<Void>, ReactorOperation {
 
     init(request: ConnectRequest, continuation: CheckedContinuation<Void, any Error>) {
         self.request = request
-        self.deadline = .now + request.timeout
+        // One budget from the name lookup to the end of the login (the lookup's share is already spent).
+        self.deadline = .now + request.timeout - request.lookupTook
         super.init(continuation: continuation)
     }
 

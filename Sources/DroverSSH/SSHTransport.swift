@@ -60,6 +60,8 @@ struct ConnectRequest: @unchecked Sendable {
     /// One end of a socketpair bridged through a jump host, instead of a TCP connection to `address`.
     let tunnelFD: Int32?
     let timeout: Duration
+    /// What the name lookup already took of `timeout` (zero for an address).
+    var lookupTook: Duration = .zero
     let keepalive: Duration
     let knownHosts: KnownHosts
     let credentials: Credentials
@@ -105,6 +107,7 @@ public final class SSHTransport: HostTransport {
         var label = name == settings.address ? name : "\(name) (\(settings.address))"
         var tunnel: Int32? = nil
         var address: SocketAddress? = nil
+        var lookupTook = Duration.zero
         if let jump = settings.proxyJump.last {
             var jumpSettings = settings
             jumpSettings.address = jump.address
@@ -117,12 +120,16 @@ public final class SSHTransport: HostTransport {
                 on: jumpCore, to: settings.address, port: settings.port, jumpLabel: jumpCore.label,
                 timeout: options.connectTimeout)
         } else {
-            address = try await SocketAddress.resolve(settings.address, port: settings.port, label: label)
+            let started = ContinuousClock.now
+            address = try await SocketAddress.resolve(
+                settings.address, port: settings.port, label: label, within: options.connectTimeout)
+            lookupTook = .now - started
         }
-        let request = ConnectRequest(
+        var request = ConnectRequest(
             host: settings.address, port: settings.port, user: settings.user, address: address, tunnelFD: tunnel,
             timeout: options.connectTimeout, keepalive: options.keepalive,
             knownHosts: knownHostsStore(for: settings), credentials: try credentials(for: settings))
+        request.lookupTook = lookupTook
         let core = SessionCore(label: label, fd: tunnel ?? -1)
         try await logins.withPermit {
             try await reactor.submit(on: core) { ConnectOperation(request: request, continuation: $0) }

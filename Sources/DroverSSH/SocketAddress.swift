@@ -1,6 +1,7 @@
 internal import CLibSSH2  // the socket constants: the shim includes <sys/socket.h>, which then claims them
 import DroverModel
 import Foundation
+import Synchronization
 
 /// A resolved IPv4 or IPv6 address and port.
 struct SocketAddress: Sendable, CustomStringConvertible {
@@ -44,31 +45,55 @@ struct SocketAddress: Sendable, CustomStringConvertible {
 
     private init(description: String) { self.description = description }
 
-    /// Resolves a name with the system resolver, off the caller's thread (getaddrinfo blocks).
-    static func resolve(_ host: String, port: Int, label: String) async throws -> SocketAddress {
+    /// What a name lookup gave: an address, or why there is none.
+    enum Lookup: Sendable {
+        case address(SocketAddress)
+        case failed(String)
+    }
+
+    /// Resolves a name with the system resolver, off the caller's thread (getaddrinfo blocks, as long as the
+    /// resolver's own timeouts say). The wait is bounded by `limit` (the connect timeout): past it the host is
+    /// unreachable, and the lookup's thread is left to finish on its own, its answer dropped.
+    /// - Parameter lookup: the resolver; tests give one that never answers.
+    static func resolve(
+        _ host: String, port: Int, label: String, within limit: Duration,
+        lookup: @escaping @Sendable (String, Int) -> Lookup = systemLookup
+    ) async throws -> SocketAddress {
         if let numeric = numeric(host, port: port) { return numeric }
+        let waiting = Mutex<CheckedContinuation<SocketAddress, any Error>?>(nil)
+        let finish: @Sendable (Result<SocketAddress, any Error>) -> Void = { result in
+            waiting.withLock { $0.take() }?.resume(with: result)
+        }
         return try await withCheckedThrowingContinuation { continuation in
+            waiting.withLock { $0 = continuation }
             DispatchQueue.global().async {
-                var hints = addrinfo()
-                hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-                var result: UnsafeMutablePointer<addrinfo>? = nil
-                let rc = getaddrinfo(host, String(port), &hints, &result)
-                defer { if result != nil { freeaddrinfo(result) } }
-                guard rc == 0, let first = result, let sa = first.pointee.ai_addr else {
-                    let reason = String(cString: gai_strerror(rc))
-                    continuation.resume(
-                        throwing: HostErrorFactory.unreachable(label, "cannot resolve the name '\(host)' (\(reason))"))
-                    return
-                }
-                var text = [CChar](repeating: 0, count: Int(NI_MAXHOST))
-                getnameinfo(sa, first.pointee.ai_addrlen, &text, socklen_t(text.count), nil, 0, NI_NUMERICHOST)
-                let numericHost = text.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-                if let address = numeric(numericHost, port: port) {
-                    continuation.resume(returning: address)
-                } else {
-                    continuation.resume(throwing: HostErrorFactory.unreachable(label, "cannot resolve '\(host)'"))
+                switch lookup(host, port) {
+                case .address(let address): finish(.success(address))
+                case .failed(let reason): finish(.failure(HostErrorFactory.unreachable(label, reason)))
                 }
             }
+            DispatchQueue.global().asyncAfter(deadline: .now() + limit.seconds) {
+                finish(.failure(HostErrorFactory.unreachable(
+                    label,
+                    "the name lookup of '\(host)' did not answer within \(limit.formatted) (the DNS servers in "
+                        + "/etc/resolv.conf are slow or unreachable)")))
+            }
         }
+    }
+
+    /// getaddrinfo, the first address it gives.
+    @Sendable static func systemLookup(_ host: String, port: Int) -> Lookup {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var result: UnsafeMutablePointer<addrinfo>? = nil
+        let rc = getaddrinfo(host, String(port), &hints, &result)
+        defer { if result != nil { freeaddrinfo(result) } }
+        guard rc == 0, let first = result, let sa = first.pointee.ai_addr else {
+            return .failed("cannot resolve the name '\(host)' (\(String(cString: gai_strerror(rc))))")
+        }
+        var text = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+        getnameinfo(sa, first.pointee.ai_addrlen, &text, socklen_t(text.count), nil, 0, NI_NUMERICHOST)
+        let numericHost = text.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        return numeric(numericHost, port: port).map(Lookup.address) ?? .failed("cannot resolve '\(host)'")
     }
 }

@@ -70,6 +70,52 @@ struct CLITests {
         #expect(result.stdout.contains("connection refused on 127.0.250.250:22"))
     }
 
+    /// A DNS server that never answers (a UDP socket nobody reads, on loopback), made the resolver of a `drover ping`
+    /// in a mount namespace of its own: the lookup is cut off at `--connect-timeout`, not at the resolver's own
+    /// timeouts (5 s per try, per server and per address family).
+    @Test func aNameLookupThatNeverAnswersIsCutOffAtTheConnectTimeout() async throws {
+        let directory = NSTemporaryDirectory() + "drover-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let silent = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        #expect(silent >= 0)
+        defer { close(silent) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(53).bigEndian)
+        inet_pton(AF_INET, "127.0.7.53", &address.sin_addr)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(silent, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        try #require(bound == 0, "cannot bind 127.0.7.53:53: errno \(errno)")
+        try "nameserver 127.0.7.53\n".write(toFile: directory + "/resolv.conf", atomically: true, encoding: .utf8)
+        let inventory = directory + "/inventory.ini"
+        try """
+            [fleet]
+            host001 ansible_host=127.0.1.1
+            slowdns ansible_host=app1.drover-lookup.test
+            [fleet:vars]
+            ansible_user=root
+            ansible_ssh_private_key_file=\(Testbed.clientKeyPath)
+            ansible_ssh_common_args='-o UserKnownHostsFile=\(Testbed.knownHostsPath)'
+            """.write(toFile: inventory, atomically: true, encoding: .utf8)
+        let binary = ProcessInfo.processInfo.environment["DROVER_BINARY"]
+            ?? Testbed.repositoryRoot + "/.build/debug/drover"
+        let result = try await Subprocess.run(
+            "/usr/bin/unshare",
+            ["-m", "sh", "-c", "mount --bind \"$0\" /etc/resolv.conf && exec \"$@\"", directory + "/resolv.conf",
+             binary, "ping", "-i", inventory, "--connect-timeout", "1s"],
+            timeout: .seconds(60))
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stdout.contains("host001  OK"), "\(result.stdout)")
+        #expect(
+            result.stdout.contains(
+                "the name lookup of 'app1.drover-lookup.test' did not answer within 1s (the DNS servers in "
+                    + "/etc/resolv.conf are slow or unreachable)"),
+            "\(result.stdout)")
+    }
+
     @Test func badInputExits64WithFileLineAndColumn() async throws {
         let directory = NSTemporaryDirectory() + "drover-cli-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
