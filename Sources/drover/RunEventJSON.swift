@@ -53,6 +53,12 @@ enum RunEventJSON {
                 object["stdout_bytes"] = result.stdoutBytes
                 object["stderr_bytes"] = result.stderrBytes
             }
+            if let error = outcome.hostError {
+                // As `drover exec --output json` gives it: scripts branch on the code, not on the reason's wording.
+                var fields: [String: Any] = ["code": error.code.rawValue, "message": error.message]
+                if let cause = error.cause { fields["cause"] = cause }
+                object["error"] = fields
+            }
             return object
         case .hostFailed(let stage, let host, let step, let reason):
             return ["stage": stage + 1, "host": host, "step": step, "reason": reason]

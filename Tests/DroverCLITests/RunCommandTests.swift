@@ -79,6 +79,42 @@ struct RunCommandTests {
         #expect(try await releases().values.allSatisfy { $0 == "v2" })
     }
 
+    @Test func aHostThatCannotBeReachedGivesItsErrorCodeInTheJSONEvents() async throws {
+        try Testbed.ensureUp()
+        let inventory = directory + "/inventory.ini"
+        // Nothing listens on 127.0.250.250:22: the connection is refused at once, without a timeout.
+        try """
+            [fleet]
+            host001 ansible_host=127.0.1.1
+            ghost ansible_host=127.0.250.250
+            [fleet:vars]
+            ansible_user=root
+            ansible_ssh_private_key_file=\(Testbed.clientKeyPath)
+            ansible_ssh_common_args='-o UserKnownHostsFile=\(Testbed.knownHostsPath)'
+            """.write(toFile: inventory, atomically: true, encoding: .utf8)
+        let path = directory + "/touch.yml"
+        try """
+        name: Touch
+        change: { type: routine }
+        stages:
+          - name: Touch
+            hosts: all
+            max_fail_percentage: 100
+            steps:
+              - run: "true"
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try await drover([
+            "run", path, "-i", inventory, "--yes", "--output", "json", "--connect-timeout", "3s",
+            "--journal", directory + "/journal.sqlite",
+        ])
+        let finished = try await events(result.stdout).filter { $0["event"] as? String == "step_finished" }
+        let ghost = try #require(finished.first { $0["host"] as? String == "ghost" }, "\(result.stdout)\(result.stderr)")
+        let error = try #require(ghost["error"] as? [String: Any])
+        #expect(error["code"] as? String == "unreachable")
+        #expect((error["message"] as? String)?.contains("127.0.250.250:22") == true)
+        #expect(finished.first { $0["host"] as? String == "host001" }?["error"] == nil)
+    }
+
     @Test func oneFailureWithinTheBudgetIsPartialExitThree() async throws {
         try Testbed.ensureUp()
         let result = try await drover([
