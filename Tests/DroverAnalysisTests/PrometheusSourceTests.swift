@@ -1,4 +1,5 @@
 import DroverModel
+import DroverTestSupport
 import Foundation
 import Testing
 
@@ -26,12 +27,10 @@ import Testing
         let server = try Self.server()
         #expect(await source.observe(.prometheus(server: server, query: #"up{job="no such job"}"#)) == .inconclusive("no data"))
         // Every target has an `up` series once scraped; wait (bounded) for the first scrapes of a fresh Prometheus.
-        var answer = await source.query("count(up)", at: server)
-        for _ in 0..<50 where answer != .value(24) {
-            try await Task.sleep(for: .milliseconds(200))  // polling a condition with a bound, not a fixed wait
-            answer = await source.query("count(up)", at: server)
+        let scraped = try await eventually(within: .seconds(10), every: .milliseconds(200)) {
+            await source.query("count(up)", at: server) == .value(24)
         }
-        #expect(answer == .value(24))
+        #expect(scraped)
         #expect(await source.observe(.prometheus(server: server, query: "up")) == .inconclusive("24 series, expected one"))
         let nan = await source.observe(.prometheus(server: server, query: "0/0"))
         #expect(nan == .value(.nan) || { if case .value(let value) = nan { return value.isNaN } else { return false } }())

@@ -80,11 +80,6 @@ struct DelegateToLocalhostTests {
         #expect((finished?["reason"] as? String)?.contains("the command did not finish within 1.00s; stopped") == true, "\(String(describing: finished))")
         // The step's background child was in its process group: gone too (bounded wait for the kernel to reap it).
         let child = try #require(Int32(String(contentsOfFile: directory + "/child", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
-        var alive = kill(child, 0) == 0
-        for _ in 0..<50 where alive {
-            try await Task.sleep(for: .milliseconds(100))
-            alive = kill(child, 0) == 0
-        }
-        #expect(!alive)
+        #expect(try await eventually(within: .seconds(5)) { kill(child, 0) != 0 })
     }
 }

@@ -86,9 +86,7 @@ struct ExtendCommandTests {
 
         // Let the original end pass on the run's clock (a bounded wait on the condition under test), then release
         // the first batch: the second may start only because the window was extended.
-        while Date().timeIntervalSince(started) < 3.5, Date().timeIntervalSince(started) < 30 {
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        #expect(try await eventually(within: .seconds(30)) { Date().timeIntervalSince(started) >= 3.5 })
         let release = try await drover([
             "exec", "-i", directory + "/hosts.ini", "--limit", "host007", "--", "touch \(remote)/go",
         ])

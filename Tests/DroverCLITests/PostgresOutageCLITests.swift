@@ -90,13 +90,9 @@ struct PostgresOutageCLITests {
 
     /// Waits (bounded: 60 s, only a hang reaches it) until the controller's stderr says `text`.
     func waitForStderr(_ text: String, in directory: String) async throws -> Bool {
-        for _ in 0..<600 {
-            if let said = try? String(contentsOfFile: directory + "/stderr", encoding: .utf8), said.contains(text) {
-                return true
-            }
-            try await Task.sleep(for: .milliseconds(100))
+        try await eventually(within: .seconds(60)) {
+            (try? String(contentsOfFile: directory + "/stderr", encoding: .utf8))?.contains(text) == true
         }
-        return false
     }
 
     func release(_ remote: String) async throws {

@@ -1,5 +1,6 @@
 import DroverModel
 import DroverNotify
+import DroverTestSupport
 import Foundation
 import Testing
 
@@ -57,13 +58,9 @@ import Testing
         let pid = try #require(
             Int32(try String(contentsOfFile: directory + "/child", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
         // Wait for it to be gone, with a bound: the teardown has already sent SIGTERM to the whole group.
-        var alive = true
-        for _ in 0..<50 where alive {
-            alive = kill(pid, 0) == 0 && !Self.isZombie(pid)
-            if alive { try await Task.sleep(for: .milliseconds(100)) }
-        }
-        #expect(!alive, "the hook's child \(pid) outlived the stop")
-        if alive { kill(pid, SIGKILL) }
+        let gone = try await eventually(within: .seconds(5)) { kill(pid, 0) != 0 || Self.isZombie(pid) }
+        #expect(gone, "the hook's child \(pid) outlived the stop")
+        if !gone { kill(pid, SIGKILL) }
     }
 
     /// A zombie has ended; only its parent (gone too, here reparented to init) has not reaped it yet.

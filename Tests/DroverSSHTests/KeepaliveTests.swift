@@ -35,13 +35,8 @@ extension OverRealSSH {
             let port = Self.localPort(connection.core.fd)
             let before = try #require(try Self.bytesSent(localPort: port))
             // Nothing runs on the session from here: only keepalives can send bytes. Look for up to 5 s.
-            var after = before
-            for _ in 0..<50 {
-                after = try Self.bytesSent(localPort: port) ?? before
-                if after > before { break }
-                try await Task.sleep(for: .milliseconds(100))
-            }
-            #expect(after > before, "no keepalive left the idle session within 5 s (interval 1 s)")
+            let sent = try await eventually(within: .seconds(5)) { try Self.bytesSent(localPort: port) ?? before > before }
+            #expect(sent, "no keepalive left the idle session within 5 s (interval 1 s)")
             // And the session still works afterwards.
             #expect(try await connection.run("echo still here", timeout: .seconds(10)).stdout == "still here\n")
         }

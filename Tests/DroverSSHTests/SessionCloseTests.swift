@@ -31,9 +31,8 @@ extension OverRealSSH {
             order.withLock { $0.append("returned") }
             returned.signal()
             // In the wrong order "freed" comes after: wait for it (bounded) so the comparison sees both.
-            for _ in 0..<100 {
-                if order.withLock({ $0.contains("freed") }) { break }
-                try await Task.sleep(for: .milliseconds(20))
+            _ = try await eventually(within: .seconds(2), every: .milliseconds(20)) {
+                order.withLock { $0.contains("freed") }
             }
             #expect(order.withLock { $0 } == ["freed", "returned"])
         }
