@@ -73,6 +73,15 @@ public enum Testbed {
         "127.0.\(1 + (index - 1) / 250).\(1 + (index - 1) % 250)"
     }
 
+    /// An INI inventory of one group `fleet` holding `hosts` (name, `ansible_host`), logging in as the testbed's
+    /// hosts want (root, the client key, the testbed's known_hosts): for mixing testbed hosts with ones that are not.
+    public static func inventory(_ hosts: [(name: String, address: String)]) -> String {
+        (["[fleet]"] + hosts.map { "\($0.name) ansible_host=\($0.address)" } + [
+            "[fleet:vars]", "ansible_user=root", "ansible_ssh_private_key_file=\(clientKeyPath)",
+            "ansible_ssh_common_args='-o UserKnownHostsFile=\(knownHostsPath)'",
+        ]).joined(separator: "\n") + "\n"
+    }
+
     /// Host `index` with the testbed's client key and known_hosts, built without the inventory loader
     /// so the SSH tests do not depend on it. `knownHosts` overrides the known_hosts file.
     public static func host(_ index: Int, knownHosts: String? = nil, policy: ConnectionSettings.HostKeyPolicy = .strict)

@@ -54,15 +54,8 @@ struct CLITests {
         let directory = NSTemporaryDirectory() + "drover-cli-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let inventory = directory + "/inventory.ini"
-        try """
-            [fleet]
-            host001 ansible_host=127.0.1.1
-            ghost ansible_host=127.0.250.250
-            [fleet:vars]
-            ansible_user=root
-            ansible_ssh_private_key_file=\(Testbed.clientKeyPath)
-            ansible_ssh_common_args='-o UserKnownHostsFile=\(Testbed.knownHostsPath)'
-            """.write(toFile: inventory, atomically: true, encoding: .utf8)
+        try Testbed.inventory([("host001", "127.0.1.1"), ("ghost", "127.0.250.250")])
+            .write(toFile: inventory, atomically: true, encoding: .utf8)
         let result = try await drover("ping", "-i", inventory, "--connect-timeout", "3s")
         #expect(result.status == 1)
         #expect(result.stdout.contains("host001  OK"))
@@ -91,15 +84,8 @@ struct CLITests {
         try #require(bound == 0, "cannot bind 127.0.7.53:53: errno \(errno)")
         try "nameserver 127.0.7.53\n".write(toFile: directory + "/resolv.conf", atomically: true, encoding: .utf8)
         let inventory = directory + "/inventory.ini"
-        try """
-            [fleet]
-            host001 ansible_host=127.0.1.1
-            slowdns ansible_host=app1.drover-lookup.test
-            [fleet:vars]
-            ansible_user=root
-            ansible_ssh_private_key_file=\(Testbed.clientKeyPath)
-            ansible_ssh_common_args='-o UserKnownHostsFile=\(Testbed.knownHostsPath)'
-            """.write(toFile: inventory, atomically: true, encoding: .utf8)
+        try Testbed.inventory([("host001", "127.0.1.1"), ("slowdns", "app1.drover-lookup.test")])
+            .write(toFile: inventory, atomically: true, encoding: .utf8)
         let binary = ProcessInfo.processInfo.environment["DROVER_BINARY"]
             ?? Testbed.repositoryRoot + "/.build/debug/drover"
         let result = try await Subprocess.run(

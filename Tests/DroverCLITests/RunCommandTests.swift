@@ -83,15 +83,8 @@ struct RunCommandTests {
         try Testbed.ensureUp()
         let inventory = directory + "/inventory.ini"
         // Nothing listens on 127.0.250.250:22: the connection is refused at once, without a timeout.
-        try """
-            [fleet]
-            host001 ansible_host=127.0.1.1
-            ghost ansible_host=127.0.250.250
-            [fleet:vars]
-            ansible_user=root
-            ansible_ssh_private_key_file=\(Testbed.clientKeyPath)
-            ansible_ssh_common_args='-o UserKnownHostsFile=\(Testbed.knownHostsPath)'
-            """.write(toFile: inventory, atomically: true, encoding: .utf8)
+        try Testbed.inventory([("host001", "127.0.1.1"), ("ghost", "127.0.250.250")])
+            .write(toFile: inventory, atomically: true, encoding: .utf8)
         let path = directory + "/touch.yml"
         try """
         name: Touch
