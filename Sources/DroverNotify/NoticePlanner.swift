@@ -32,7 +32,8 @@ public struct NoticePlanner: Sendable {
     private var stageName: String?
     private var stageHosts: [String] = []
     private var stageBatches = 0
-    private var stageBatchesDone = 0
+    /// The current stage's batches that have finished, by index: a batch judged again (`retry`) counts once.
+    private var stageBatchesDone: Set<Int> = []
     private var stageHostsDone: Set<String> = []
     private var stagesFinished = 0
     private var largestBatch = 0
@@ -70,7 +71,7 @@ public struct NoticePlanner: Sendable {
             stageName = name
             stageHosts = hosts
             stageBatches = sizes.count
-            stageBatchesDone = 0
+            stageBatchesDone = []
             stageHostsDone = []
             // The impact of the stage under way: a read-only checks stage may take every host at once.
             largestBatch = sizes.max() ?? 0
@@ -81,8 +82,8 @@ public struct NoticePlanner: Sendable {
                     : "rolling: at most \(largestBatch) of \(facts.hostCount) hosts out of service at a time"
             }
             return []
-        case .batchFinished(_, _, let succeeded, let failedHosts, _):
-            stageBatchesDone += 1
+        case .batchFinished(_, let batch, let succeeded, let failedHosts, _):
+            stageBatchesDone.insert(batch)
             stageHostsDone.formUnion(succeeded)
             stageHostsDone.formUnion(failedHosts)
             return delayIfProjected(elapsed: elapsed)
@@ -158,7 +159,7 @@ public struct NoticePlanner: Sendable {
     public func expectedEnd(elapsed: Duration) -> Date? {
         let now = facts.startedAt.addingTimeInterval(Notice.seconds(elapsed))
         let stageCount = max(facts.stageNames.count, (stage ?? 0) + 1, 1)
-        let inStage = stageBatches > 0 ? Double(stageBatchesDone) / Double(stageBatches) : 0
+        let inStage = stageBatches > 0 ? Double(stageBatchesDone.count) / Double(stageBatches) : 0
         let share = min(1, (Double(stagesFinished) + inStage) / Double(stageCount))
         if share > 0 {
             let projected = Notice.seconds(elapsed) / share

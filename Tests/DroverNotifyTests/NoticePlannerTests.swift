@@ -108,6 +108,20 @@ import Testing
         #expect(inTime.isEmpty)
     }
 
+    @Test func aBatchJudgedAgainAfterARetryCountsOnceTowardsTheProjectedEnd() {
+        var planner = NoticePlanner(facts: ScriptedRuns.facts(), progressEvery: .seconds(3600))
+        _ = planner.handle(ScriptedRuns.started(), elapsed: .zero)
+        _ = planner.handle(.stageStarted(stage: 0, name: "Update", hosts: ["a", "b"], batchSizes: [1, 1]), elapsed: .zero)
+        for elapsed in [Duration.seconds(120), .seconds(240)] {  // batch 1, then batch 1 again after `decide retry`
+            _ = planner.handle(
+                .batchFinished(stage: 0, batch: 0, succeeded: ["a"], failed: [], duration: .seconds(120)),
+                elapsed: elapsed)
+        }
+        // Half of the first of two stages done in 240 s: the end projects to 960 s (counted twice, the stage would
+        // seem done and the end 480 s).
+        #expect(planner.expectedEnd(elapsed: .seconds(240)) == ScriptedRuns.start.addingTimeInterval(960))
+    }
+
     @Test func nothingFollowsTheClosingNotice() {
         var planner = NoticePlanner(facts: ScriptedRuns.facts(), progressEvery: .seconds(60))
         _ = planner.handle(ScriptedRuns.started(), elapsed: .zero)
