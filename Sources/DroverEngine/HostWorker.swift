@@ -177,13 +177,20 @@ struct HostWorker: Sendable {
         _ steps: [Step], phase: StepRef.Phase, stageIndex: Int, stageName: String, batchIndex: Int, hosts: [Host],
         replay: Bool
     ) async -> BatchSteps {
-        guard let first = hosts.first else { return .passed }
-        let context = context(for: first, stageName: stageName, batchIndex: batchIndex, batchHosts: hosts.map(\.name))
         for (index, step) in steps.enumerated() {
+            // A resume runs the step for the hosts it has not covered yet (all of them when nothing says whom it
+            // covered); a step that covered every one is replayed.
+            var uncovered = hosts
+            if replay, let covered = engine.configuration.resume?.covered(stage: stageIndex, phase: phase, step: index) {
+                uncovered = hosts.filter { !covered.contains($0.name) }
+            }
+            guard let first = uncovered.first else { continue }
+            let names = uncovered.map(\.name)
+            let context = context(for: first, stageName: stageName, batchIndex: batchIndex, batchHosts: names)
             let delegate = step.delegateTo.flatMap { context.render($0) }
             let ref = StepRef(
                 stage: stageIndex, batch: batchIndex, phase: phase, step: index, name: step.name, host: first.name,
-                delegatedTo: delegate)
+                delegatedTo: delegate, hosts: names)
             switch await perform(ref, replay: replay, { await runner.run(step, for: first, context: context) }) {
             case .outcome(let outcome) where outcome.status == .failed:
                 return .failed(step: step.name, host: delegate ?? first.name, reason: outcome.reason ?? "failed")

@@ -23,6 +23,7 @@ public struct ResumePlan: Sendable, Hashable {
     ///   - rerunUnfinished: the operator checked the hosts and wants cut-off steps run again.
     public init(entries: [JournalEntry], playbook: Playbook, rerunUnfinished: Bool = false) {
         var completed: [ResumeKey: StepOutcome] = [:]
+        var covered: [ResumeKey: Set<String>] = [:]
         var pending: [ResumeKey: StepRef] = [:]
         var order: [ResumeKey] = []
         var stopping = false
@@ -53,6 +54,10 @@ public struct ResumePlan: Sendable, Hashable {
                 }
                 pending[key] = nil
                 completed[key] = outcome
+                if let hosts = ref.hosts, outcome.status != .failed {
+                    covered[ResumeKey(stage: ref.stage, phase: ref.phase, step: ref.step, host: ""), default: []]
+                        .formUnion(hosts)
+                }
             default:
                 break
             }
@@ -68,7 +73,7 @@ public struct ResumePlan: Sendable, Hashable {
             }
             pending[key] = nil
         }
-        self.state = ResumeState(completed: completed)
+        self.state = ResumeState(completed: completed, covered: covered)
         self.rerun = rerun
         self.needsAttention = attention
     }

@@ -9,20 +9,31 @@
 public struct ResumeState: Sendable, Hashable {
     /// Steps that finished in the interrupted run, with how they ended.
     public var completed: [ResumeKey: StepOutcome]
+    /// For each `before_batch`/`after_batch` step (keyed with an empty host), the hosts it already ran for without
+    /// failing. A resume runs such a step again only for the batch's hosts it has not covered: a host lost or
+    /// interrupted before its batch's `after_batch` is put back in service when the resume finishes it, and none
+    /// twice. Steps recorded without their hosts (older journals) are not here: they replay by their key alone.
+    public var covered: [ResumeKey: Set<String>]
 
-    public init(completed: [ResumeKey: StepOutcome] = [:]) {
+    public init(completed: [ResumeKey: StepOutcome] = [:], covered: [ResumeKey: Set<String>] = [:]) {
         self.completed = completed
+        self.covered = covered
     }
 
     /// The recorded outcome of `ref`, when it finished before the interruption.
     public func outcome(for ref: StepRef) -> StepOutcome? {
         completed[ResumeKey(ref)]
     }
+
+    /// The hosts `before_batch`/`after_batch` step `step` of `stage` already ran for; nil when not known.
+    public func covered(stage: Int, phase: StepRef.Phase, step: Int) -> Set<String>? {
+        covered[ResumeKey(stage: stage, phase: phase, step: step, host: "")]
+    }
 }
 
 /// Which step on which host, independent of batch numbering: a host is in one batch of a stage, and `before_batch`
-/// / `after_batch` steps are keyed by the batch's first host, so stage, phase, step index and host name identify a
-/// step's execution within a run.
+/// / `after_batch` steps are keyed by the first host they ran for (and `ResumeState.covered` says for whom), so
+/// stage, phase, step index and host name identify a step's execution within a run.
 public struct ResumeKey: Sendable, Hashable, Codable, CustomStringConvertible {
     public var stage: Int
     public var phase: StepRef.Phase

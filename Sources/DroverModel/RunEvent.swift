@@ -98,9 +98,14 @@ public struct StepRef: Sendable, Hashable, Codable {
     public var host: String
     /// The host it actually ran on, when delegated.
     public var delegatedTo: String?
+    /// For a `before_batch`/`after_batch` step, which runs once for several hosts (in `host`'s context, the first of
+    /// them): those hosts, so a resume knows whom it has covered. Nil for any other step (and in journals written
+    /// before Drover recorded it).
+    public var hosts: [String]?
 
     public init(
-        stage: Int, batch: Int, phase: Phase, step: Int, name: String, host: String, delegatedTo: String? = nil
+        stage: Int, batch: Int, phase: Phase, step: Int, name: String, host: String, delegatedTo: String? = nil,
+        hosts: [String]? = nil
     ) {
         self.stage = stage
         self.batch = batch
@@ -109,6 +114,7 @@ public struct StepRef: Sendable, Hashable, Codable {
         self.name = name
         self.host = host
         self.delegatedTo = delegatedTo
+        self.hosts = hosts
     }
 }
 

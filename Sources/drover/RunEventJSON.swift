@@ -115,10 +115,12 @@ enum RunEventJSON {
     }
 
     private static func reference(_ ref: StepRef) -> [String: Any] {
-        [
+        var object: [String: Any] = [
             "stage": ref.stage + 1, "batch": ref.batch + 1, "phase": ref.phase.rawValue, "step": ref.step + 1,
             "name": ref.name, "host": ref.host, "delegated_to": ref.delegatedTo ?? NSNull(),
         ]
+        if let hosts = ref.hosts { object["hosts"] = hosts }
+        return object
     }
 
     static func milliseconds(_ duration: Duration) -> Int {

@@ -356,6 +356,45 @@ struct RunSeamTests {
         #expect(log.stdout.contains("lease lost"), "\(log.stdout)")
     }
 
+    /// A host lost mid-batch misses its batch's `after_batch` (it is not healthy then); the resume that finishes it
+    /// runs the `after_batch` for it alone, not for the hosts it already put back, and not replayed away.
+    @Test func aResumePutsBackTheHostItsRunLostBeforeAfterBatchAndOnlyThatOne() async throws {
+        let space = try Workspace()
+        let remote = space.remote
+        let playbook = try space.write(
+            "lb.yml",
+            """
+            name: Behind the load balancer
+            stages:
+              - name: Work
+                hosts: host009:host010
+                steps:
+                  - name: hold
+                    run: mkdir -p \(remote) && if [ {{ host.name }} = host010 ]; then while [ ! -e \(remote)/go ]; do sleep 0.1; done; fi
+                  - name: second
+                    run: echo second >> \(remote)/log
+                after_batch:
+                  - name: back in
+                    run: mkdir -p \(remote) && echo in {{ batch.hosts }} >> \(remote)/lb
+            """)
+        let first = try start([
+            "run", playbook, "-i", Testbed.inventoryPath, "--journal", space.journal, "--yes", "--output", "json",
+        ])
+        #expect(waitForStart(first, step: "hold", on: ["host010"]))
+        let id = try #require(try await runs(space.journal).first?["id"] as? String)
+        let unlocked = try await drover(["unlock", "host010", "--force", "--journal", space.journal])
+        #expect(unlocked.status == 0, "\(unlocked.stdout)\(unlocked.stderr)")
+        try await release("host010", remote)
+        #expect(first.wait() == 5, "\(first.lines)")
+        #expect(try await lines("host009", remote + "/lb") == ["in host009"])
+
+        let resumed = try await drover(["resume", id, "--journal", space.journal, "--connect-timeout", "30s"])
+        #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
+        #expect(try await lines("host010", remote + "/log") == ["second"])
+        #expect(try await lines("host010", remote + "/lb") == ["in host010"])
+        #expect(try await lines("host009", remote + "/lb") == ["in host009"], "host009 was put back once")
+    }
+
     // MARK: 5. A lease held by a dead run
 
     @Test func aDeadRunsLeaseIsCalledDeadAndUnlocksWithoutForce() async throws {
