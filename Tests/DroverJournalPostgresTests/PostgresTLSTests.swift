@@ -55,6 +55,7 @@ struct PostgresTLSTests {
         let error = try await #require(throws: JournalError.self) { try await open(location) }
         #expect(error.code == .unavailable)
         #expect(error.message.contains("TLS with the journal's server at \(location.server) failed"), "\(error.message)")
+        #expect(error.message.contains("(its certificate is not signed by a CA Drover trusts)"), "\(error.message)")
         #expect(error.message.contains("checks the server's certificate against \(other) and its host name"))
         #expect(try await hasJournal(location.database) == false)
     }
@@ -65,6 +66,7 @@ struct PostgresTLSTests {
         let error = try await #require(throws: JournalError.self) { try await open(location) }
         #expect(error.code == .unavailable)
         #expect(error.message.contains("TLS with the journal's server at 127.0.0.2:"), "\(error.message)")
+        #expect(error.message.contains("(its certificate is not for '127.0.0.2')"), "\(error.message)")
         #expect(try await hasJournal(location.database) == false)
     }
 
