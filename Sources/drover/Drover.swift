@@ -1,5 +1,6 @@
 import ArgumentParser
 import DroverModel
+import Foundation
 
 @main
 struct Drover: AsyncParsableCommand {
@@ -22,17 +23,14 @@ struct Drover: AsyncParsableCommand {
     /// shared lock costs nothing measurable (Scripts/bench --workload journal).
     static func main() async {
         #if os(Linux)
-        _ = glibcMallopt(-8, 1)  // M_ARENA_MAX (malloc.h, which Swift's Glibc module does not include)
+        // mallopt(3) is declared in malloc.h, which Swift's Glibc module does not include: looked up, and called with
+        // C's calling convention. M_ARENA_MAX is -8 there.
+        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+        if let mallopt = dlsym(nil, "mallopt") { _ = unsafeBitCast(mallopt, to: Mallopt.self)(-8, 1) }
         #endif
         await main(nil)
     }
 }
-
-#if os(Linux)
-/// glibc's `mallopt(3)`.
-@_silgen_name("mallopt")
-private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
-#endif
 
 /// Foundation also declares a `Host`; in this module the word means an inventory host.
 typealias Host = DroverModel.Host
