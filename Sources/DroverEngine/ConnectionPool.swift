@@ -1,7 +1,8 @@
 public import DroverModel
 
-/// One session per host for the whole run, opened on first use and shared by every step (and by delegations to
-/// that host). A host that could not be reached stays unreachable for the run: it is not retried per step.
+/// One session per host, opened on first use and shared by every step (and by delegations to that host), kept until
+/// the run ends or the run says it is done with the host (`release`, see `SessionRetention`). A host that could not be
+/// reached stays unreachable for the run: it is not retried per step.
 public actor ConnectionPool {
     private let transport: any HostTransport
     private var sessions: [String: Task<any HostConnection, any Error>] = [:]
@@ -59,6 +60,17 @@ public actor ConnectionPool {
             _ = await group.next()
             group.cancelAll()
         }
+    }
+
+    /// Closes `host`'s session, if it is open: the run is done with the host. A later step on it logs in again; a host
+    /// that could not be reached stays known as unreachable.
+    public func release(_ host: String) async {
+        guard let task = sessions[host] else { return }
+        guard let connection = try? await task.value else { return }
+        // Another caller may have released it while this one waited.
+        guard sessions[host] == task else { return }
+        sessions[host] = nil
+        await connection.close()
     }
 
     /// Closes every session that was opened.

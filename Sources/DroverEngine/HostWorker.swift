@@ -58,10 +58,18 @@ struct HostWorker: Sendable {
     let engine: RolloutEngine
     let runner: StepRunner
     let fence: RunFence
+    /// Whose sessions close once their steps in a stage are done.
+    let retention: SessionRetention
 
     init(engine: RolloutEngine, pool: ConnectionPool, fence: RunFence) {
         self.engine = engine
         self.fence = fence
+        let targets = Set(engine.targets.map(\.name))
+        retention = SessionRetention(
+            stages: engine.playbook.stages,
+            hosts: engine.playbook.stages.map { stage in
+                ((try? engine.inventory.hosts(matching: stage.hosts)) ?? []).map(\.name).filter(targets.contains)
+            })
         var runner = StepRunner(
             pool: pool, inventory: engine.inventory, runID: engine.configuration.runID,
             baseDirectory: engine.configuration.baseDirectory, checkOnly: engine.configuration.checkOnly,
@@ -99,7 +107,8 @@ struct HostWorker: Sendable {
         return .outcome(outcome)
     }
 
-    func context(for host: Host, stageName: String, batchIndex: Int, batchHosts: [String]) -> TemplateContext {
+    /// - Parameter batchHosts: `TemplateContext.batchHosts(names)`, made once per batch and shared.
+    func context(for host: Host, stageName: String, batchIndex: Int, batchHosts: InventoryValue) -> TemplateContext {
         TemplateContext(
             runID: engine.configuration.runID, host: host, stageName: stageName, batchIndex: batchIndex,
             batchHosts: batchHosts, playbookVars: engine.playbook.vars)
@@ -122,12 +131,17 @@ struct HostWorker: Sendable {
         let critical = CriticalLatch()
         let once = OnceResults(seeded: pass.replay ? seeds(stage: stage, stageIndex: stageIndex, hosts: names) : [:])
         let worker = self
+        let batchHosts = TemplateContext.batchHosts(names)
         let results = await BoundedTaskGroup.map(count: pass.hosts.count, limit: engine.configuration.forks) { index in
             let host = pass.hosts[index]
-            let context = worker.context(for: host, stageName: stageName, batchIndex: batchIndex, batchHosts: names)
-            return await worker.runHost(
+            let context = worker.context(for: host, stageName: stageName, batchIndex: batchIndex, batchHosts: batchHosts)
+            let result = await worker.runHost(
                 host, stage: stage, stageIndex: stageIndex, batchIndex: batchIndex, context: context,
                 critical: critical, once: once, replay: pass.replay, rollBackFirst: pass.rollBackFirst.contains(host.name))
+            if worker.retention.closesAfterSteps(of: host.name, inStage: stageIndex) {
+                await worker.runner.pool.release(host.name)
+            }
+            return result
         }
         return PassResult(results: results, critical: critical.first, scaledDown: true)
     }
@@ -186,7 +200,8 @@ struct HostWorker: Sendable {
             }
             guard let first = uncovered.first else { continue }
             let names = uncovered.map(\.name)
-            let context = context(for: first, stageName: stageName, batchIndex: batchIndex, batchHosts: names)
+            let context = context(
+                for: first, stageName: stageName, batchIndex: batchIndex, batchHosts: TemplateContext.batchHosts(names))
             let delegate = step.delegateTo.flatMap { context.render($0) }
             let ref = StepRef(
                 stage: stageIndex, batch: batchIndex, phase: phase, step: index, name: step.name, host: first.name,

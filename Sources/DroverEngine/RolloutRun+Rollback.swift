@@ -26,9 +26,10 @@ extension RolloutRun {
             let stageName = ledger.stages.first { $0.index == group.stage }?.name ?? ""
             let hosts = names.compactMap { engine.inventory.host(named: $0) }
             let worker = self.worker
+            let batchHosts = TemplateContext.batchHosts(names)
             let outcomes = await BoundedTaskGroup.map(count: hosts.count, limit: engine.configuration.forks) { index in
                 let context = worker.context(
-                    for: hosts[index], stageName: stageName, batchIndex: group.batch, batchHosts: names)
+                    for: hosts[index], stageName: stageName, batchIndex: group.batch, batchHosts: batchHosts)
                 return await worker.rollBack(
                     hosts[index], stage: stage, stageIndex: group.stage, batchIndex: group.batch, context: context,
                     replay: true)

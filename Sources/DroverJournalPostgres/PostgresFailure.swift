@@ -34,10 +34,11 @@ enum PostgresFailure {
                     + "the network in between?)")
         }
         if let error = error as? PostgresLocationError { return JournalError(.unavailable, error.message) }
-        if let error = error as? NIOSSLError {
+        if let tls = tlsFailure(error) {
             return JournalError(
                 .unavailable,
-                "TLS with the journal's server at \(server) failed (\(error)): sslmode=\(location.sslMode.rawValue)"
+                "TLS with the journal's server at \(server) failed (\(tlsCause(tls, location: location))): "
+                    + "sslmode=\(location.sslMode.rawValue)"
                     + (location.sslMode == .verifyFull
                         ? " checks the server's certificate against "
                             + (location.sslRootCertificate ?? "the system's trusted roots") + " and its host name"
@@ -120,8 +121,29 @@ enum PostgresFailure {
         return psql.serverInfo?[.sqlState]
     }
 
+    /// The TLS failure in `error` (itself, or the cause postgres-nio wraps): a certificate refused, a handshake that
+    /// failed. Nil for anything else, and for a TLS connection the server closed without saying goodbye (a server
+    /// restart: an outage, not a TLS problem).
+    static func tlsFailure(_ error: any Error) -> (any Error)? {
+        let cause = (error as? PSQLError)?.underlying ?? error
+        if let ssl = cause as? NIOSSLError, ssl == .uncleanShutdown { return nil }
+        return cause is NIOSSLError || cause is NIOSSLExtraError || cause is BoringSSLError ? cause : nil
+    }
+
+    /// A TLS failure in words.
+    private static func tlsCause(_ error: any Error, location: PostgresLocation) -> String {
+        if let extra = error as? NIOSSLExtraError, extra == .failedToValidateHostname, case .tcp(let host, _) = location.endpoint {
+            return "its certificate is not for '\(host)'"
+        }
+        let text = oneLine("\(error)")
+        // BoringSSL's own text names the source file it failed in: not worth a reader's time.
+        if text.contains("CERTIFICATE_VERIFY_FAILED") { return "its certificate is not signed by a CA Drover trusts" }
+        return text
+    }
+
     /// A network failure in words (`connection refused`), or nil when `error` is not one.
     static func networkCause(_ error: any Error) -> String? {
+        if let ssl = error as? NIOSSLError, ssl == .uncleanShutdown { return "the connection was closed (server restarted?)" }
         if let error = error as? NIOConnectionError {
             if let dns = error.dnsAAAAError ?? error.dnsAError { return "cannot resolve the host name (\(oneLine("\(dns)")))" }
             return error.connectionErrors.first.flatMap { networkCause($0.error) } ?? "cannot connect"

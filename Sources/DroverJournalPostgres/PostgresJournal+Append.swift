@@ -159,33 +159,41 @@ extension PostgresJournal {
                         hash: $0.hash)
                 }), as: UTF8.self)
         let (steps, decisions, runFields) = try plan.rows.json()
-        let machines = fence?.machines ?? []
-        let holderRun = fence?.holder.run ?? ""
-        let controller = fence?.holder.controller ?? ""
-        let pid = Int(fence?.holder.pid ?? 0)
-        let rows = try await connection.query(
-            """
+        let statement = AppendStatement(
+            run: run, expectedCount: expected.count, expectedHash: expected.hash, machines: fence?.machines ?? [],
+            holderRun: fence?.holder.run ?? "", controller: fence?.holder.controller ?? "",
+            pid: Int(fence?.holder.pid ?? 0), now: now, events: events, steps: steps, decisions: decisions,
+            runFields: runFields, headCount: plan.head.count, headHash: plan.head.hash)
+        var ok = false
+        for try await row in try await connection.execute(statement, logger: logger) { ok = row.ok }
+        return ok
+    }
+
+    /// The append's statement, prepared once per connection: parsing and planning it took the server about 1.6 ms
+    /// of every group commit (a rolling run's 196 commits: 0.32 s), as much as the commit itself.
+    private struct AppendStatement: PostgresPreparedStatement {
+        static let sql = """
             WITH head AS (
                 SELECT id FROM drover.runs
-                WHERE id = \(run) AND event_count = \(expected.count) AND head_hash = \(expected.hash) FOR UPDATE
+                WHERE id = $1 AND event_count = $2 AND head_hash = $3 FOR UPDATE
             ), guard_ AS (
                 SELECT EXISTS (SELECT 1 FROM head) AND NOT EXISTS (
-                    SELECT 1 FROM unnest(\(machines)::text[]) AS f (machine)
+                    SELECT 1 FROM unnest($4::text[]) AS f (machine)
                     WHERE NOT EXISTS (
                         SELECT 1 FROM drover.leases AS l
-                        WHERE l.machine = f.machine AND l.run_id = \(holderRun) AND l.controller = \(controller)
-                            AND l.pid = \(pid) AND l.broken_by IS NULL
-                            AND l.expires_at > coalesce(\(now)::timestamptz, now()))
+                        WHERE l.machine = f.machine AND l.run_id = $5 AND l.controller = $6
+                            AND l.pid = $7 AND l.broken_by IS NULL
+                            AND l.expires_at > coalesce($8::timestamptz, now()))
                 ) AS ok
             ), inserted AS (
                 INSERT INTO drover.events (run_id, seq, time, kind, payload, prev_hash, hash)
-                SELECT \(run), e.seq, e.time, e.kind, e.payload, e.prev, e.hash
-                FROM jsonb_to_recordset(\(events)::jsonb)
+                SELECT $1, e.seq, e.time, e.kind, e.payload, e.prev, e.hash
+                FROM jsonb_to_recordset($9::jsonb)
                     AS e (seq integer, time text, kind text, payload text, prev text, hash text)
                 WHERE (SELECT ok FROM guard_)
                 RETURNING 1
             ), steps AS (
-                SELECT * FROM jsonb_to_recordset(\(steps)::jsonb) AS s (mode text, stage integer, batch integer,
+                SELECT * FROM jsonb_to_recordset($10::jsonb) AS s (mode text, stage integer, batch integer,
                     phase text, step integer, host text, name text, delegated text, status text, exit integer,
                     signal text, attempts integer, duration bigint, reason text, out text, err text, out_bytes bigint,
                     err_bytes bigint, started_at text, finished_at text, started_seq integer)
@@ -194,7 +202,7 @@ extension PostgresJournal {
                 INSERT INTO drover.step_results AS r (run_id, stage, batch, phase, step, host, name, delegated_to,
                     status, exit_status, signal, attempts, duration_ms, reason, stdout_tail, stderr_tail, stdout_bytes,
                     stderr_bytes, started_at, finished_at, started_seq)
-                SELECT \(run), stage, batch, phase, step, host, name, delegated, status, exit, signal, attempts,
+                SELECT $1, stage, batch, phase, step, host, name, delegated, status, exit, signal, attempts,
                     duration, decode(reason, 'hex'), decode(out, 'hex'), decode(err, 'hex'), out_bytes, err_bytes,
                     started_at, finished_at, started_seq
                 FROM steps WHERE mode = 'replace'
@@ -210,7 +218,7 @@ extension PostgresJournal {
                 INSERT INTO drover.step_results AS r (run_id, stage, batch, phase, step, host, name, delegated_to,
                     status, exit_status, signal, attempts, duration_ms, reason, stdout_tail, stderr_tail, stdout_bytes,
                     stderr_bytes, started_at, finished_at, started_seq)
-                SELECT \(run), stage, batch, phase, step, host, name, delegated, status, exit, signal, attempts,
+                SELECT $1, stage, batch, phase, step, host, name, delegated, status, exit, signal, attempts,
                     duration, decode(reason, 'hex'), decode(out, 'hex'), decode(err, 'hex'), out_bytes, err_bytes,
                     started_at, finished_at, started_seq
                 FROM steps WHERE mode = 'finish'
@@ -222,15 +230,15 @@ extension PostgresJournal {
                 RETURNING 1
             ), decided AS (
                 INSERT INTO drover.decisions (run_id, seq, stage, batch, action, rule, reason)
-                SELECT \(run), d.seq, d.stage, d.batch, d.action, d.rule, decode(d.reason, 'hex')
-                FROM jsonb_to_recordset(\(decisions)::jsonb)
+                SELECT $1, d.seq, d.stage, d.batch, d.action, d.rule, decode(d.reason, 'hex')
+                FROM jsonb_to_recordset($11::jsonb)
                     AS d (seq integer, stage integer, batch integer, action text, rule text, reason text)
                 WHERE (SELECT ok FROM guard_)
                 RETURNING 1
             ), fields AS (
-                SELECT \(runFields)::jsonb AS j
+                SELECT $12::jsonb AS j
             ), updated AS (
-                UPDATE drover.runs SET event_count = \(plan.head.count), head_hash = \(plan.head.hash),
+                UPDATE drover.runs SET event_count = $13, head_hash = $14,
                     environment = CASE WHEN j ? 'environment' THEN j->>'environment' ELSE environment END,
                     host_count = CASE WHEN j ? 'host_count' THEN (j->>'host_count')::integer ELSE host_count END,
                     status = CASE WHEN j ? 'status' THEN j->>'status' ELSE status END,
@@ -238,16 +246,55 @@ extension PostgresJournal {
                     finished_at = CASE WHEN j ? 'finished_at' THEN j->>'finished_at' ELSE finished_at END,
                     duration_ms = CASE WHEN j ? 'duration_ms' THEN (j->>'duration_ms')::bigint ELSE duration_ms END
                 FROM fields
-                WHERE id = \(run) AND (SELECT ok FROM guard_)
+                WHERE id = $1 AND (SELECT ok FROM guard_)
                 RETURNING 1
             )
             SELECT (SELECT ok FROM guard_), (SELECT count(*) FROM inserted)::int, (SELECT count(*) FROM replaced)::int,
                 (SELECT count(*) FROM finished)::int, (SELECT count(*) FROM decided)::int,
                 (SELECT count(*) FROM updated)::int
-            """, logger: logger
-        ).collect()
-        guard let row = rows.first else { return false }
-        let (ok, _, _, _, _, _) = try row.decode((Bool, Int, Int, Int, Int, Int).self)
-        return ok
+            """
+        static let bindingDataTypes: [PostgresDataType] = [
+            .text, .int8, .text, .textArray, .text, .text, .int8, .timestamptz, .text, .text, .text, .text, .int8, .text,
+        ]
+        typealias Row = (ok: Bool, events: Int, replaced: Int, finished: Int, decided: Int, updated: Int)
+
+        var run: String
+        var expectedCount: Int
+        var expectedHash: String
+        var machines: [String]
+        var holderRun: String
+        var controller: String
+        var pid: Int
+        var now: Date?
+        var events: String
+        var steps: String
+        var decisions: String
+        var runFields: String
+        var headCount: Int
+        var headHash: String
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 14)
+            bindings.append(run)
+            bindings.append(expectedCount)
+            bindings.append(expectedHash)
+            bindings.append(machines)
+            bindings.append(holderRun)
+            bindings.append(controller)
+            bindings.append(pid)
+            bindings.append(now)
+            bindings.append(events)
+            bindings.append(steps)
+            bindings.append(decisions)
+            bindings.append(runFields)
+            bindings.append(headCount)
+            bindings.append(headHash)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row {
+            let (ok, events, replaced, finished, decided, updated) = try row.decode((Bool, Int, Int, Int, Int, Int).self)
+            return (ok, events, replaced, finished, decided, updated)
+        }
     }
 }

@@ -6,8 +6,10 @@ public import Foundation
 /// As psql does: the user defaults to `$PGUSER`, else the account name; the port to 5432; the database to the user.
 /// The password never comes from the URL (it would show in `ps` and shell history): `PGPASSWORD`, else the pgpass
 /// file (`PGPASSFILE`, else `~/.pgpass`). `sslmode` is `disable`, `prefer` (the default, as libpq's), `require` (TLS,
-/// any certificate) or `verify-full` (TLS, the certificate checked against `sslrootcert` or the system's roots and
-/// the host name); `connect_timeout` is in seconds (default 10).
+/// any certificate) or `verify-full` (TLS, the certificate checked against the CAs of `sslrootcert` and the host
+/// name). Without `sslrootcert`, verify-full trusts `~/.postgresql/root.crt` when it exists (libpq's default file),
+/// else the system's trusted roots (where libpq would refuse to connect); `sslrootcert=system` asks for the system's
+/// roots outright. `connect_timeout` is in seconds (default 10).
 public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
     /// How the connection is protected.
     public enum SSLMode: String, Sendable, Hashable, CaseIterable {
@@ -26,7 +28,7 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
     public var endpoint: Endpoint
     public var database: String
     public var sslMode: SSLMode
-    /// For `verify-full`: the CA certificates to trust (PEM), instead of the system's.
+    /// For `verify-full`: the CA certificates to trust (PEM); nil for the system's trusted roots.
     public var sslRootCertificate: String?
     public var connectTimeout: Duration
 
@@ -159,12 +161,24 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         default:
             endpoint = .socket(directory: "/var/run/postgresql", port: port)
         }
+        if rootCertificate == "system" {
+            rootCertificate = nil
+        } else if rootCertificate == nil, sslMode == .verifyFull {
+            rootCertificate = defaultRootCertificate(environment)
+        }
         if case .socket = endpoint, sslMode == .require || sslMode == .verifyFull {
             throw PostgresLocationError("sslmode=\(sslMode.rawValue) needs a TCP host: a Unix socket is not encrypted")
         }
         return PostgresLocation(
             user: resolvedUser, endpoint: endpoint, database: database.isEmpty ? resolvedUser : database,
             sslMode: sslMode, sslRootCertificate: rootCertificate, connectTimeout: timeout)
+    }
+
+    /// libpq's default CA file, `~/.postgresql/root.crt`, when it exists.
+    private static func defaultRootCertificate(_ environment: [String: String]) -> String? {
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        let path = home + "/.postgresql/root.crt"
+        return FileManager.default.fileExists(atPath: path) ? path : nil
     }
 
     private static func decode(_ text: String, _ what: String) throws -> String {

@@ -74,8 +74,8 @@ final class Reactor: @unchecked Sendable {
     // Reactor-thread state.
     /// Sessions with something to do (an operation, a bridge, a wake-up): looked at on every turn of the loop.
     private var sessions: [ObjectIdentifier: SessionCore] = [:]
-    /// Open sessions with nothing to do, waiting for their next command (a run keeps every host's session until
-    /// its end): looked at only when the first of their keepalives is due, so a loop turn costs the sessions at
+    /// Open sessions with nothing to do, waiting for their next command (a run keeps a host's session while a later
+    /// step or a rollback may need it): looked at only when the first of their keepalives is due, so a loop turn costs the sessions at
     /// work, not every session open. A message about one (a new operation, a close) puts it back in `sessions`.
     private var idle: [ObjectIdentifier: SessionCore] = [:]
     private var idleKeepaliveDue: ContinuousClock.Instant? = nil

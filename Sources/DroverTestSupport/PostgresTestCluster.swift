@@ -55,6 +55,27 @@ public enum PostgresTestCluster {
         for statement in statements { try await execute(statement, at: location) }
     }
 
+    /// The CA that signed the test cluster's server certificate (`DROVER_TEST_POSTGRES_CA`), or with `other`, a CA
+    /// that did not (`DROVER_TEST_POSTGRES_OTHER_CA`).
+    public static func certificateAuthority(other: Bool = false) throws -> String {
+        let name = other ? "DROVER_TEST_POSTGRES_OTHER_CA" : "DROVER_TEST_POSTGRES_CA"
+        guard let path = ProcessInfo.processInfo.environment[name], !path.isEmpty else {
+            throw PostgresTestClusterError("\(name) is not set: run the tests through Scripts/test (Scripts/postgres env)")
+        }
+        return path
+    }
+
+    /// The first column of `sql`'s rows, as text (NULL as nil), run as the cluster's superuser on `database` (the
+    /// admin URL's by default).
+    public static func column(_ sql: String, database: String? = nil) async throws -> [String?] {
+        var location = try PostgresLocation.parse(try adminURL())
+        if let database { location.database = database }
+        return try await withConnection(to: location, sql) { connection, logger in
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect()
+                .map { try $0.decode(String?.self) }
+        }
+    }
+
     /// Runs `Scripts/postgres ARGUMENTS` (start, stop, psql … of a cluster of a test's own), its output appended to
     /// `log`, and returns its exit status.
     ///
@@ -92,6 +113,15 @@ public enum PostgresTestCluster {
     }
 
     private static func execute(_ sql: String, at location: PostgresLocation) async throws {
+        try await withConnection(to: location, sql) { connection, logger in
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+        }
+    }
+
+    /// Runs `body` on a connection of its own to `location` (without TLS), closed afterwards; an error names `sql`.
+    private static func withConnection<T>(
+        to location: PostgresLocation, _ sql: String, _ body: (PostgresConnection, Logger) async throws -> T
+    ) async throws -> T {
         let password = PasswordFile.password(for: location)?.password
         let configuration: PostgresConnection.Configuration
         switch location.endpoint {
@@ -106,13 +136,15 @@ public enum PostgresTestCluster {
         }
         let logger = Logger(label: "drover.tests.postgres")
         let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+        let value: T
         do {
-            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+            value = try await body(connection, logger)
         } catch {
             try? await connection.close()
             throw PostgresTestClusterError("\(sql): \(String(reflecting: error))")
         }
         try await connection.close()
+        return value
     }
 }
 

@@ -4,10 +4,12 @@ import Foundation
 /// `--output json` for runs: one object per event per line, with stable snake_case field names (documented in
 /// the README). Every object has `event` and `time` (ISO 8601, UTC, milliseconds).
 enum RunEventJSON {
-    static func line(_ event: RunEvent, at time: Date) -> String {
+    /// - Parameter run: the run's id, as `"run"`, when the line mixes with other runs' (`drover watch` of several).
+    static func line(_ event: RunEvent, at time: Date, run: String? = nil) -> String {
         var object = fields(event)
         object["event"] = event.name
         object["time"] = timestamp(time)
+        if let run { object["run"] = run }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }

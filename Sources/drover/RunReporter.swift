@@ -17,18 +17,22 @@ final class RunReporter: @unchecked Sendable {
 
     private var live: LiveStatus?
     private var liveShown = false
+    /// Set when this reporter's lines mix with other runs' (`drover watch` of several runs): each human line starts
+    /// with `[RUN] `, each JSON object has `"run"`, and there is no live status line.
+    private let run: String?
 
-    init(format: OutputFormat) {
+    init(format: OutputFormat, run: String? = nil) {
         self.format = format
+        self.run = run
         let terminal = isatty(STDOUT_FILENO) != 0 && ProcessInfo.processInfo.environment["TERM"] != "dumb"
-        self.live = format == .human && terminal ? LiveStatus() : nil
+        self.live = format == .human && terminal && run == nil ? LiveStatus() : nil
     }
 
     /// Prints `event`; `time` is when it happened (now, for the run's own output; as journaled, for `watch`).
     func handle(_ event: RunEvent, at time: Date = Date()) {
         lock.withLock {
             switch format {
-            case .json: write(VisibleText.json(RunEventJSON.line(event, at: time)))
+            case .json: write(VisibleText.json(RunEventJSON.line(event, at: time, run: run)))
             case .human:
                 if let text = human(event) { write(text) }
                 if live != nil {
@@ -228,7 +232,12 @@ final class RunReporter: @unchecked Sendable {
     /// character; JSON lines were already escaped by `VisibleText.json`, and pass unchanged.
     private func write(_ text: String) {
         clearLive()
-        try? FileHandle.standardOutput.write(contentsOf: Data((VisibleText.escape(text) + "\n").utf8))
+        var text = VisibleText.escape(text)
+        if let run, format == .human {
+            text = text.split(separator: "\n", omittingEmptySubsequences: false)
+                .map { $0.isEmpty ? "" : "[\(run)] \($0)" }.joined(separator: "\n")
+        }
+        try? FileHandle.standardOutput.write(contentsOf: Data((text + "\n").utf8))
     }
 
     /// Text that may quote a host (a step's last line of stderr) as one line of output: line breaks and control

@@ -141,6 +141,33 @@ struct PostgresJournalCLITests {
         #expect(missing.stderr.contains("does not exist on the PostgreSQL server at"), "\(missing.stderr)")
     }
 
+    @Test func verifyFullChecksTheServersCertificateForEveryJournalCommand() async throws {
+        let (directory, remote) = try workspace()
+        let playbook = try playbook(in: directory, remote: remote)
+        // The cluster's URL (postgresql://drover@127.0.0.1:PORT/DB) by the name its certificate gives.
+        let server = try await PostgresTestCluster.freshDatabase("tls")
+        #expect(server.contains("@127.0.0.1:"))
+        let byName = server.replacingOccurrences(of: "@127.0.0.1:", with: "@localhost:")
+        func url(_ root: String) -> String { byName + "?sslmode=verify-full&sslrootcert=\(root)" }
+        let trusted = url(try PostgresTestCluster.certificateAuthority())
+        let run = try await drover(["run", playbook, "-i", Testbed.inventoryPath, "--limit", "host019", "--yes", "--journal", trusted])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let verify = try await drover(["verify", "--journal", trusted])
+        #expect(verify.status == 0 && verify.stdout.contains(": ok"), "\(verify.stdout)\(verify.stderr)")
+
+        // Another CA: one sentence, exit 1, no host touched.
+        let other = try PostgresTestCluster.certificateAuthority(other: true)
+        let refused = try await drover([
+            "run", playbook, "-i", Testbed.inventoryPath, "--limit", "host020", "--yes", "--journal", url(other),
+        ])
+        #expect(refused.status == 1)
+        #expect(
+            refused.stderr.contains("TLS with the journal's server at localhost:")
+                && refused.stderr.contains("against \(other) and its host name"), "\(refused.stderr)")
+        let touched = try await drover(["exec", "-i", Testbed.inventoryPath, "--limit", "host020", "--", "test ! -e \(remote)"])
+        #expect(touched.status == 0, "the refused run touched the host: \(touched.stdout)")
+    }
+
     @Test func watchFromAnotherProcessPrintsTheEventsTheRunPrints() async throws {
         let (directory, remote) = try workspace()
         let server = try await PostgresTestCluster.freshDatabase("watch")
