@@ -139,7 +139,7 @@ extension RunCoordinator {
                 runID: runID, playbook: playbook, inventory: inventory, targets: targets, check: request.check,
                 forks: request.forks, baseDirectory: InventoryLoader.directory(of: file.path), gate: gate,
                 firstBatchEstimate: playbook.change.estimate.map { $0 / max(1, batches) }, resume: nil, fence: fence,
-                notices: notices),
+                notices: notices, policyPath: request.policyPath),
             sink: sink, responder: responder, stop: stop, logger: logger)
     }
 
