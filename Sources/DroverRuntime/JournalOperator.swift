@@ -43,28 +43,45 @@ final class JournalOperator: OperatorDecisions, Sendable {
         }
     }
 
-    /// The first answer to `pause` in the chain, as it is written.
+    /// The first answer to `pause` in the chain, as it is written. A follow the journal ends with an error (a dropped
+    /// server connection) is taken up again from the last event read, a second later, at most `refollows` times in a
+    /// row; then the error is the engine's (nobody can be asked).
     private func follow(_ pause: Decision) async throws -> OperatorAnswer {
         var chain: [JournalEvent] = []
         var pauseAt: Int?
-        for try await events in journal.follow(run: run, after: 0, heartbeat: Self.heartbeat) {
-            var unread = events
-            if pauseAt == nil {
-                // The pause is found in the whole chain (a resumed pause keeps its first place); until then, keep it.
-                chain += events
-                guard let open = OpenPause.asked(pause, in: chain) else { continue }
-                pauseAt = open.sequence
-                unread = chain
-                chain = []
-            }
-            if let pauseAt, let answer = OpenPause(decision: pause, sequence: pauseAt).answer(in: unread) {
-                journaled.withLock { $0.append(answer) }
-                return answer
+        var last = 0
+        var failures = 0
+        while true {
+            do {
+                for try await events in journal.follow(run: run, after: last, heartbeat: Self.heartbeat) {
+                    failures = 0
+                    last = events.last?.sequence ?? last
+                    var unread = events
+                    if pauseAt == nil {
+                        // The pause is found in the whole chain (a resumed pause keeps its first place): keep it till then.
+                        chain += events
+                        guard let open = OpenPause.asked(pause, in: chain) else { continue }
+                        pauseAt = open.sequence
+                        unread = chain
+                        chain = []
+                    }
+                    if let pauseAt, let answer = OpenPause(decision: pause, sequence: pauseAt).answer(in: unread) {
+                        journaled.withLock { $0.append(answer) }
+                        return answer
+                    }
+                }
+                // The follow ends only when this task is cancelled.
+                throw CancellationError()
+            } catch let error where !(error is CancellationError) {
+                failures += 1
+                guard failures <= Self.refollows else { throw error }
+                try await Task.sleep(for: .seconds(1))
             }
         }
-        // The follow ends only when this task is cancelled.
-        throw CancellationError()
     }
+
+    /// Failed follows in a row taken up again before the wait gives up (about a minute, the journal timeout's default).
+    static let refollows = 60
 
     /// Whether `answer` came from the journal (and so is there already).
     func isJournaled(_ answer: OperatorAnswer) -> Bool {
