@@ -21,6 +21,7 @@ struct TerminalAnswerTests {
         let path = directory + "/canary.yml"
         try """
         name: Canary look
+        change: { type: routine }
         stages:
           - name: Roll out
             hosts: host019:host020
@@ -36,9 +37,9 @@ struct TerminalAnswerTests {
     }
 
     /// `drover run` in human output with the terminal as its stdin and stderr.
-    func start(_ terminal: PseudoTerminal) throws -> RunningProcess {
+    func start(_ terminal: PseudoTerminal, options: [String] = ["-i", Testbed.inventoryPath]) throws -> RunningProcess {
         let run = try RunningProcess(
-            Self.binary, ["run", try playbook(), "-i", Testbed.inventoryPath, "--yes"], environment: environment,
+            Self.binary, ["run", try playbook()] + options + ["--yes"], environment: environment,
             standardInput: terminal.slave, standardError: terminal.slave)
         terminal.closeSlave()
         return run
@@ -95,6 +96,37 @@ struct TerminalAnswerTests {
         let log = try await drover(["log", id])
         #expect(log.stdout.contains("ops answered continue (stage 1 'Roll out'): seen on the dashboard"), "\(log.stdout)")
         #expect(log.stdout.contains("pat answered continue (stage 1 'Roll out'): all good"), "\(log.stdout)")
+    }
+}
+
+extension TerminalAnswerTests {
+    @Test func continueInProductionAsksForTheApproversNameAndRecordsTheApprover() async throws {
+        try Testbed.ensureUp()
+        let inventory = directory + "/production.ini"
+        try (String(contentsOfFile: Testbed.inventoryPath, encoding: .utf8) + "\n[all:vars]\ndrover_environment=production\n")
+            .write(toFile: inventory, atomically: true, encoding: .utf8)
+        let policy = directory + "/policy.yml"
+        try "environments:\n  production:\n    override_approvers: [alice]\n".write(
+            toFile: policy, atomically: true, encoding: .utf8)
+        let terminal = try PseudoTerminal()
+        let run = try start(terminal, options: ["-i", inventory, "--policy", policy])
+        let id = try Self.runID(run)
+        let question = try #require(terminal.read(until: "answer> "))
+        #expect(question.contains("continue is an override in production: continue --by NAME why (approvers: alice)"))
+        terminal.type("continue known noise")
+        #expect(terminal.read(until: "the approver's name (alice): ") != nil)
+        terminal.type("mallory")
+        #expect(terminal.read(until: "--by must name one of the policy's override_approvers for production (allowed: alice)") != nil)
+        #expect(terminal.read(until: "answer> ") != nil)
+        terminal.type("continue --by alice known noise")
+        // The second batch's go-ahead: rollback, by the run's operator (no approver needed).
+        #expect(terminal.read(until: "PAUSED: batch 2 done") != nil)
+        terminal.type("rollback enough for tonight")
+        #expect(run.wait() == 2, "\(run.lines.joined(separator: "\n"))")
+        let answers = run.lines.filter { $0.contains(" answered ") }
+        #expect(answers == ["   alice answered continue — known noise", "   pat answered rollback — enough for tonight"])
+        let log = try await drover(["log", id])
+        #expect(log.stdout.contains("alice answered continue (stage 1 'Roll out'): known noise"), "\(log.stdout)")
     }
 }
 
