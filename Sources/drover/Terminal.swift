@@ -48,10 +48,16 @@ enum Terminal {
         var bytes: [UInt8] = []
         let milliseconds = Int32(tick.components.seconds * 1000 + tick.components.attoseconds / 1_000_000_000_000_000)
         while !cancelled.raised.load(ordering: .relaxed) {
+            // In the background (`drover run … &`, or Ctrl-Z then bg) a read from the controlling terminal would stop
+            // the whole run (SIGTTIN): wait a tick and look again; what is typed belongs to the foreground meanwhile.
+            guard inForeground else {
+                _ = poll(nil, 0, milliseconds)
+                continue
+            }
             var descriptor = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
             let ready = poll(&descriptor, 1, milliseconds)
             if ready < 0, errno != EINTR { return .some(nil) }
-            guard ready > 0, !cancelled.raised.load(ordering: .relaxed) else { continue }
+            guard ready > 0, !cancelled.raised.load(ordering: .relaxed), inForeground else { continue }
             var byte: UInt8 = 0
             let count = read(STDIN_FILENO, &byte, 1)
             if count < 0, errno == EINTR || errno == EAGAIN { continue }
@@ -60,6 +66,13 @@ enum Terminal {
             bytes.append(byte)
         }
         return nil
+    }
+
+    /// Whether this process may read standard input without being stopped: it is in the foreground of its
+    /// controlling terminal, or standard input is a terminal it does not control (which never stops it).
+    private static var inForeground: Bool {
+        let foreground = tcgetpgrp(STDIN_FILENO)
+        return foreground == -1 || foreground == getpgrp()
     }
 
     /// Tells a reading thread its task was cancelled.
