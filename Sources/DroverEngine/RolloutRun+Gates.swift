@@ -85,7 +85,8 @@ extension RolloutRun {
         let answer: OperatorAnswer
         if let operators = engine.configuration.operatorDecisions {
             let asked = engine.now()
-            let waited = await Self.wait(for: operators, to: pause, timeout: timeout, sleep: engine.sleep, stop: engine.stop)
+            let waited = await Self.wait(
+                for: operators, to: pause, timeout: timeout, sleep: engine.sleep, stop: engine.stop)
             waitedForOperator += asked.duration(to: engine.now())
             switch waited {
             case .answered(let given): answer = given

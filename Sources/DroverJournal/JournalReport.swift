@@ -109,7 +109,10 @@ public struct JournalReport: Sendable, Hashable, Encodable {
         /// Unreadable entries are skipped.
         public static func of(_ run: RunRecord, events: [JournalEvent]) -> [DecisionEntry] {
             events.compactMap { event in
-                func entry(_ kind: Kind, _ stage: Int, _ batch: Int?, _ action: String, by: String? = nil, _ reason: String, timedOut: Bool? = nil) -> DecisionEntry {
+                func entry(
+                    _ kind: Kind, _ stage: Int, _ batch: Int?, _ action: String, by: String? = nil, _ reason: String,
+                    timedOut: Bool? = nil
+                ) -> DecisionEntry {
                     DecisionEntry(
                         run: run.id, playbook: run.playbook, time: event.timestamp, kind: kind, stage: stage,
                         batch: batch, action: action, by: by, reason: reason, timedOut: timedOut)
@@ -134,7 +137,8 @@ public struct JournalReport: Sendable, Hashable, Encodable {
             let what: String
             switch kind {
             case .analysis: what = "analysis \(action): \(reason)"
-            case .answer: what = (by.map { "\($0) answered \(action)" } ?? "no answer in time: \(action)") + ": \(reason)"
+            case .answer:
+                what = (by.map { "\($0) answered \(action)" } ?? "no answer in time: \(action)") + ": \(reason)"
             }
             return VisibleText.escape("\(when)  \(run)  \(playbook)  \(place)  \(what)", layout: .singleLine)
         }

@@ -58,7 +58,7 @@ final class JournalOperator: OperatorDecisions, Sendable {
                     last = events.last?.sequence ?? last
                     var unread = events
                     if pauseAt == nil {
-                        // The pause is found in the whole chain (a resumed pause keeps its first place): keep it till then.
+                        // Found in the whole chain (a resumed pause keeps its first place): keep it till then.
                         chain += events
                         guard let open = OpenPause.asked(pause, in: chain) else { continue }
                         pauseAt = open.sequence

@@ -42,10 +42,12 @@ struct PausePrompt: Sendable {
     private func journal(_ reply: PauseReply) async throws -> Bool {
         var by = reply.by
         do {
-            if by == nil, let approvers = try await answerer.approvers(for: reply.choice, run: run, policyPath: policyPath),
+            if by == nil,
+                let approvers = try await answerer.approvers(for: reply.choice, run: run, policyPath: policyPath),
                 !approvers.isEmpty
             {
-                let ask = "continue in production is an override: the approver's name (\(approvers.joined(separator: ", "))): "
+                let names = approvers.joined(separator: ", ")
+                let ask = "continue in production is an override: the approver's name (\(names)): "
                 guard let name = try await console.readLine(prompt: ask) else { return false }
                 by = name.trimmingCharacters(in: .whitespaces)
             }

@@ -135,7 +135,9 @@ extension RunCoordinator {
         let planned = RunPlan(playbook: playbook, inventory: inventory, targets: targets).stages
         let batches = planned.map(\.batches.count).reduce(0, +)
         // The first batch is watched for its stage's analysis soak at least, whatever the estimate says.
-        let firstStage = planned.firstIndex { !$0.batches.isEmpty }.flatMap { playbook.stages.indices.contains($0) ? $0 : nil }
+        let firstStage = planned.firstIndex { !$0.batches.isEmpty }.flatMap {
+            playbook.stages.indices.contains($0) ? $0 : nil
+        }
         let firstSoak = request.check ? .zero : BatchTime.soak(firstStage.flatMap { playbook.stages[$0].analysis })
         return await execute(
             Execution(
