@@ -65,9 +65,14 @@ struct PausePrompt: Sendable {
     /// What the terminal shows once per pause: what halted with its numbers (the pause's reason), the choices, and
     /// the `drover decide` command that answers from any shell.
     static func question(pause: Decision, run: String, approvers: [String]?) -> [String] {
+        // A `pause:` step asks for a go-ahead; a halt that paused may also be retried.
+        let goAhead = pause.rule == .pauseStep
+        let choices = goAhead ? "continue|rollback" : "rollback|retry|continue"
         var lines = [
             "PAUSED: \(pause.reason)",
-            "answer here: rollback, retry or continue, then why (e.g. rollback bad canary)",
+            goAhead
+                ? "answer here: continue or rollback, then why (e.g. continue dashboards look fine)"
+                : "answer here: rollback, retry or continue, then why (e.g. rollback bad canary)",
         ]
         if let approvers {
             lines.append(
@@ -76,7 +81,7 @@ struct PausePrompt: Sendable {
                     : "continue is an override in production: continue --by NAME why (approvers: "
                         + approvers.joined(separator: ", ") + ")")
         }
-        lines.append("or from any shell: drover decide \(run) rollback|retry|continue --reason TEXT [--by NAME]")
+        lines.append("or from any shell: drover decide \(run) \(choices) --reason TEXT [--by NAME]")
         return lines
     }
 }

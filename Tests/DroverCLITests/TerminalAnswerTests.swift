@@ -62,8 +62,8 @@ struct TerminalAnswerTests {
         // The question: what paused, the choices, and the command that answers from elsewhere.
         let question = try #require(terminal.read(until: "answer> "))
         #expect(question.contains("PAUSED: batch 1 done: Look at the canary dashboards"), "\(question)")
-        #expect(question.contains("answer here: rollback, retry or continue, then why"))
-        #expect(question.contains("or from any shell: drover decide \(id) rollback|retry|continue --reason TEXT"))
+        #expect(question.contains("answer here: continue or rollback, then why"))
+        #expect(question.contains("or from any shell: drover decide \(id) continue|rollback --reason TEXT [--by NAME]"))
         terminal.type("roll back")
         #expect(terminal.read(until: "'roll' is not an answer") != nil)
         terminal.type("rollback bad canary")

@@ -1,10 +1,11 @@
 import DroverEngine
 import DroverJournal
 import DroverModel
-import DroverRuntime
 import DroverTestSupport
 import Foundation
 import Testing
+
+@testable import DroverRuntime
 
 /// A pause answered on the run's own terminal: the line's rules (`PauseReply`), and the run taking a typed answer
 /// through the journal with decide's rules (an approver for `continue` in production). Over a real terminal and the
@@ -40,6 +41,22 @@ import Testing
         #expect(PauseReply.parse("   \t") == nil)
     }
 
+    @Test(arguments: [
+        ([String]?.none, "or from any shell"),
+        ([], "continue is an override in production and the policy names no approver: only rollback or retry"),
+        (["alice", "bob"], "continue is an override in production: continue --by NAME why (approvers: alice, bob)"),
+    ])
+    func theQuestionOfAHaltThatPausedOffersRetryAndSaysWhoMayContinue(approvers: [String]?, third: String) {
+        let pause = Decision(
+            action: .pause, rule: .analysis, stage: 1, batch: 0,
+            reason: "batch 1: error rate 0.5 > max 0.05; answer with: drover decide r1 rollback|retry|continue --reason TEXT")
+        let lines = PausePrompt.question(pause: pause, run: "r1", approvers: approvers)
+        #expect(lines[0] == "PAUSED: " + pause.reason)
+        #expect(lines[1] == "answer here: rollback, retry or continue, then why (e.g. rollback bad canary)")
+        #expect(lines[2].hasPrefix(third))
+        #expect(lines.last == "or from any shell: drover decide r1 rollback|retry|continue --reason TEXT [--by NAME]")
+    }
+
     static let canary = """
         name: Canary look
         stages:
@@ -71,8 +88,8 @@ import Testing
         // The question once, with what paused, the choices and the command that answers from elsewhere.
         let question = try #require(harness.console.prompts.first)
         #expect(question.hasPrefix("PAUSED: batch 1 done: Look at the canary dashboards"), "\(question)")
-        #expect(question.contains("answer here: rollback, retry or continue, then why"))
-        #expect(question.contains("drover decide r1 rollback|retry|continue --reason TEXT [--by NAME]"))
+        #expect(question.contains("answer here: continue or rollback, then why (e.g. continue dashboards look fine)"))
+        #expect(question.contains("or from any shell: drover decide r1 continue|rollback --reason TEXT [--by NAME]"))
         #expect(harness.console.prompts.dropFirst().allSatisfy { $0 == "answer> " })
         #expect(harness.console.said.contains("'maybe' is not an answer: type rollback, retry or continue"))
         #expect(harness.console.said.contains("say why after the choice, e.g. continue looks fine"))
