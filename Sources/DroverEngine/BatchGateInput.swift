@@ -10,7 +10,7 @@ public struct BatchGateInput: Sendable, Hashable {
     public var hosts: [String]
     /// How long each batch of this run took so far, every stage, in the order they ran (empty before the first).
     public var measured: [Duration]
-    /// Time since the run started.
+    /// Time since the run started, less the time its pauses waited for an answer (`BatchTime.worked`).
     public var elapsed: Duration
     /// Every host of the stage (`min_healthy` counts them).
     public var stageHostCount: Int

@@ -20,7 +20,7 @@ public struct BatchOutcome: Sendable, Hashable {
     public var limits: DecisionRules.Limits
     /// How long each batch of this run took so far (this one included once its `after_batch` steps ran).
     public var measured: [Duration]
-    /// Time since the run started.
+    /// Time since the run started, less the time its pauses waited for an answer (`BatchTime.worked`).
     public var elapsed: Duration
     /// The decisions the run took so far, in order.
     public var decisions: [Decision]

@@ -53,7 +53,12 @@ extension RolloutRun {
             // The batch is still out of service: a gate that finds it bad keeps it out.
             var verdict = GateVerdict.proceed
             if !worker.isStopping {
+                // The analysis soak is the batch's time in the window; a pause's wait for an answer is not.
+                let judging = engine.now()
+                let waited = waitedForOperator
                 verdict = allowRetry(await judge(.afterSteps(outcome(of: batch))), retries: &retries)
+                worked += BatchTime.judging(
+                    judging.duration(to: engine.now()), waitingForOperator: waitedForOperator - waited)
                 if case .retry = verdict {
                     pass = retryPass(batch, outOfService: outOfService)
                     continue
@@ -128,7 +133,7 @@ extension RolloutRun {
     private func beforeInput(_ batch: BatchUnderWay) -> BatchGateInput {
         BatchGateInput(
             stage: batch.stageIndex, batch: batch.batchIndex, stageName: batch.stageName,
-            hosts: batch.hosts.map(\.name), measured: measured, elapsed: elapsed,
+            hosts: batch.hosts.map(\.name), measured: measured, elapsed: worked,
             stageHostCount: batch.stageHostCount, stageFailed: ledger.stageFailedCount,
             limits: .init(batch.stage), estimate: engine.playbook.change.estimate, decisions: ledger.decisions)
     }
@@ -141,7 +146,7 @@ extension RolloutRun {
             stage: batch.stageIndex, batch: batch.batchIndex, stageName: batch.stageName,
             hosts: batch.hosts.map(\.name).filter { !lost.contains($0) }, succeeded: results.filter(\.succeeded).map(\.host),
             failed: results.filter(\.failed).map(\.host), stageFailed: ledger.stageFailedCount,
-            critical: ledger.currentBatch?.critical, limits: .init(batch.stage), measured: measured, elapsed: elapsed,
+            critical: ledger.currentBatch?.critical, limits: .init(batch.stage), measured: measured, elapsed: worked,
             decisions: ledger.decisions)
     }
 }

@@ -84,7 +84,11 @@ extension RolloutRun {
         }
         let answer: OperatorAnswer
         if let operators = engine.configuration.operatorDecisions {
-            switch await Self.wait(for: operators, to: pause, timeout: timeout, sleep: engine.sleep, stop: engine.stop) {
+            let asked = engine.now()
+            let waited = await Self.wait(
+                for: operators, to: pause, timeout: timeout, sleep: engine.sleep, stop: engine.stop)
+            waitedForOperator += asked.duration(to: engine.now())
+            switch waited {
             case .answered(let given): answer = given
             case .timedOut where pause.onTimeout == .continue:
                 answer = OperatorAnswer(

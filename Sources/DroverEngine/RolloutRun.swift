@@ -19,8 +19,10 @@ struct RolloutRun {
     let worker: HostWorker
     let start: ContinuousClock.Instant
     var ledger: RolloutLedger
-    /// This run's batch durations so far, for window fit.
+    /// This run's batch durations so far (their analysis soak included, waits for an answer not), for window fit.
     var measured: [Duration] = []
+    /// How long this run's pauses waited for an operator's answer so far (`BatchTime`).
+    var waitedForOperator: Duration = .zero
 
     init(engine: RolloutEngine, pool: ConnectionPool) {
         self.engine = engine
@@ -38,6 +40,9 @@ struct RolloutRun {
     }
 
     var elapsed: Duration { start.duration(to: engine.now()) }
+
+    /// The run's time for overrun: waits for an operator's answer left out (`BatchTime.worked`).
+    var worked: Duration { BatchTime.worked(elapsed: elapsed, waitingForOperator: waitedForOperator) }
 
     mutating func run() async -> RunSummary {
         let playbook = engine.playbook

@@ -33,6 +33,18 @@ public struct OpenPause: Sendable, Hashable {
         return open
     }
 
+    /// `pause` as it was open when it was last asked in `events`, whether or not an answer follows: where the paused
+    /// controller looks for its answer (one written before the controller first reads the chain included). Nil while
+    /// `events` do not hold it.
+    public static func asked(_ pause: Decision, in events: [JournalEvent]) -> OpenPause? {
+        let asking = OpenPause(decision: pause, sequence: 0)
+        let last = events.lastIndex {
+            if case .event(.decision(let decision))? = try? $0.entry() { asking.isFor(decision) } else { false }
+        }
+        guard let last, let open = of(Array(events[...last])), open.isFor(pause) else { return nil }
+        return open
+    }
+
     /// Whether `decision` is this pause asked again: the same batch and rule.
     public func isFor(_ decision: Decision) -> Bool {
         decision.action == .pause && decision.stage == self.decision.stage && decision.batch == self.decision.batch

@@ -31,9 +31,7 @@ public struct PauseAnswerer: Sendable {
                     + "waiting at a pause")
         }
         let who = by ?? `operator`
-        if choice == .continue, record.environment == "production" {
-            let (policy, _) = try loader.policy(explicit: policyPath, inventoryPath: record.inventoryPath)
-            let approvers = policy?.environments["production"]?.overrideApprovers ?? []
+        if let approvers = try approvers(for: choice, record: record, policyPath: policyPath) {
             guard Self.mayOverride(by: by, approvers: approvers) else {
                 let allowed = approvers.isEmpty ? "the policy names none" : "allowed: " + approvers.joined(separator: ", ")
                 throw RuntimeError.refused(
@@ -49,6 +47,24 @@ public struct PauseAnswerer: Sendable {
             throw RuntimeError.failed("\(error)")
         }
         return answer
+    }
+
+    /// The approvers one of whom `by` must name for `choice` on run `id` (a `continue` in production: the policy's
+    /// `override_approvers` there, perhaps none); nil when whoever answers may give it. Asked before `answer` by a
+    /// prompt that wants to ask for the name rather than be refused.
+    /// - Throws: `RuntimeError` as `answer` does for an unknown run, a journal failure or an unreadable policy.
+    public func approvers(
+        for choice: OperatorAnswer.Choice, run id: String, policyPath: String? = nil
+    ) async throws -> [String]? {
+        try approvers(for: choice, record: try await read(id).0, policyPath: policyPath)
+    }
+
+    private func approvers(
+        for choice: OperatorAnswer.Choice, record: RunRecord, policyPath: String?
+    ) throws -> [String]? {
+        guard choice == .continue, record.environment == "production" else { return nil }
+        let (policy, _) = try loader.policy(explicit: policyPath, inventoryPath: record.inventoryPath)
+        return policy?.environments["production"]?.overrideApprovers ?? []
     }
 
     /// Whether a `continue` past a halt in production may go ahead: only when `--by` names one of the policy's

@@ -12,12 +12,18 @@ public protocol RunConsole: Sendable {
     /// Asks the operator to go ahead; the executable answers true without asking when it cannot ask (no terminal)
     /// or was told not to (`--yes`).
     func confirm(_ question: String) async -> Bool
+    /// Writes `prompt` where the operator sits and reads the line they type: how a paused run is answered on its own
+    /// terminal. Nil when nobody can answer there (no terminal, JSON output, the input ended; the default). Ends
+    /// soon once its task is cancelled (an answer came from elsewhere), leaving no read behind to take later input.
+    /// - Throws: `CancellationError` only.
+    func readLine(prompt: String) async throws -> String?
     /// How many steps each stage has, before the run starts (for a progress line).
     func expect(stepsPerStage: [Int])
 }
 
 extension RunConsole {
     public func expect(stepsPerStage: [Int]) {}
+    public func readLine(prompt: String) async throws -> String? { nil }
 }
 
 /// A sentence for the operator, by what it is about.

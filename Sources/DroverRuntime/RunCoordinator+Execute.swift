@@ -23,6 +23,8 @@ struct Execution: Sendable {
     var resume: ResumeState?
     var fence: LeaseFence
     var notices: (any RunNotices)?
+    /// `--policy`, for the approvers a `continue` answered on the terminal needs (as `drover decide --policy`).
+    var policyPath: String?
 }
 
 extension RunCoordinator {
@@ -55,8 +57,11 @@ extension RunCoordinator {
                     extendedEnd: { await extensions.latest() })),
             resume: execution.resume)
         configuration.announcesStart = false
-        // A pause is answered with `drover decide` from any shell with the journal.
-        let operators = JournalOperator(journal: services.journal, run: execution.runID)
+        // A pause is answered with `drover decide` from any shell with the journal, or on the run's own terminal.
+        let prompt = PausePrompt(
+            console: console, answerer: PauseAnswerer(journal: services.journal, loader: services.loader),
+            run: execution.runID, operator: services.identity.operator, policyPath: execution.policyPath)
+        let operators = JournalOperator(journal: services.journal, run: execution.runID, prompt: prompt)
         configuration.operatorDecisions = operators
         // A resumed run that was PAUSED when its controller died waits at the same pause again.
         var resumedPause: Decision?

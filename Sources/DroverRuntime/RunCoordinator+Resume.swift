@@ -162,7 +162,8 @@ extension RunCoordinator {
             Execution(
                 runID: id, playbook: playbook, inventory: inventory, targets: targets, check: record.checkOnly,
                 forks: request.forks ?? record.forks, baseDirectory: InventoryLoader.directory(of: record.playbookPath),
-                gate: gate, firstBatchEstimate: nil, resume: plan.state, fence: fence, notices: notices),
+                gate: gate, firstBatchEstimate: nil, resume: plan.state, fence: fence, notices: notices,
+                policyPath: request.policyPath),
             sink: sink, responder: responder, stop: stop, logger: logger)
     }
 

@@ -132,14 +132,21 @@ extension RunCoordinator {
         sink.tell(notices)
         notices?.handle(.runStarted(started))
         if let override = gate.check.emergency { _ = await sink.record(.emergencyOverride(override)) }
-        let batches = RunPlan(playbook: playbook, inventory: inventory, targets: targets).stages
-            .map(\.batches.count).reduce(0, +)
+        let planned = RunPlan(playbook: playbook, inventory: inventory, targets: targets).stages
+        let batches = planned.map(\.batches.count).reduce(0, +)
+        // The first batch is watched for its stage's analysis soak at least, whatever the estimate says.
+        let firstStage = planned.firstIndex { !$0.batches.isEmpty }.flatMap {
+            playbook.stages.indices.contains($0) ? $0 : nil
+        }
+        let firstSoak = request.check ? .zero : BatchTime.soak(firstStage.flatMap { playbook.stages[$0].analysis })
         return await execute(
             Execution(
                 runID: runID, playbook: playbook, inventory: inventory, targets: targets, check: request.check,
                 forks: request.forks, baseDirectory: InventoryLoader.directory(of: file.path), gate: gate,
-                firstBatchEstimate: playbook.change.estimate.map { $0 / max(1, batches) }, resume: nil, fence: fence,
-                notices: notices),
+                firstBatchEstimate: BatchTime.firstBatchEstimate(
+                    estimate: playbook.change.estimate, batches: batches, firstSoak: firstSoak),
+                resume: nil, fence: fence,
+                notices: notices, policyPath: request.policyPath),
             sink: sink, responder: responder, stop: stop, logger: logger)
     }
 

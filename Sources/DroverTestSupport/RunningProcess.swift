@@ -9,8 +9,11 @@ public final class RunningProcess: @unchecked Sendable {
     /// Every stdout line read so far.
     public private(set) var lines: [String] = []
 
-    /// Starts `executable`; stdin is empty and stderr is discarded.
-    public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+    /// Starts `executable`; stdin is empty and stderr is discarded unless given (e.g. a pseudo-terminal's slave).
+    public init(
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:],
+        standardInput: FileHandle = .nullDevice, standardError: FileHandle = .nullDevice
+    ) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
@@ -18,8 +21,8 @@ public final class RunningProcess: @unchecked Sendable {
         process.environment = env
         let out = Pipe()
         process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
+        process.standardError = standardError
+        process.standardInput = standardInput
         reader = out.fileHandleForReading
         try process.run()
     }

@@ -170,6 +170,15 @@ final class RunReporter: @unchecked Sendable {
         }
     }
 
+    /// A question for the person at the terminal, on standard error, the cursor left after it (human output only).
+    func prompt(_ text: String) {
+        guard format == .human else { return }
+        lock.withLock {
+            clearLive()
+            FileHandle.standardError.write(Data(VisibleText.escape(text).utf8))
+        }
+    }
+
     /// A line of context for people (nothing in JSON output).
     func note(_ text: String) {
         guard format == .human else { return }

@@ -45,6 +45,14 @@ struct TerminalConsole: RunConsole {
         }
     }
 
+    /// Reads a line on the terminal for a paused run, whatever `--yes` says (that answers the start question only; a
+    /// pause asks a person by design). Human output on a terminal only.
+    func readLine(prompt: String) async throws -> String? {
+        guard format == .human, isatty(STDIN_FILENO) != 0 else { return nil }
+        reporter.prompt(prompt)
+        return try await Terminal.readLine()
+    }
+
     func expect(stepsPerStage: [Int]) {
         reporter.expect(stepsPerStage: stepsPerStage)
     }

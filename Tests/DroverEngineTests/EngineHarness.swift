@@ -14,6 +14,8 @@ struct EngineHarness {
     /// The sink's answer to each event (a lost lease, a failing journal).
     var answer: @Sendable (RunEvent) -> Recorded = { _ in .durable }
     var sleep: @Sendable (Duration) async throws -> Void = { _ in }
+    /// The clock batch and run durations are measured with.
+    var now: @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
     var stop = StopSignal()
 
     init(apps: Int, playbook: Playbook) {
@@ -51,7 +53,7 @@ struct EngineHarness {
         let inventory = inventory
         return RolloutEngine(
             playbook: playbook, inventory: inventory, targets: inventory.hosts, configuration: configuration,
-            transport: transport, stop: stop, events: recorder.sink, sleep: sleep)
+            transport: transport, stop: stop, events: recorder.sink, sleep: sleep, now: now)
     }
 
     func transport() -> ScriptedTransport {

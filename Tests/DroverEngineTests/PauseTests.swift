@@ -15,6 +15,10 @@ import Testing
         let gate = gate ?? ScriptedGate(steps: { $0.failed.isEmpty ? nil : EngineHarness.pause($0) })
         harness.configuration.gates = [gate] + .standard()
         harness.configuration.operatorDecisions = operatorDecisions
+        // A clock nobody advances: a pause's timeout never beats a scripted answer (an immediate sleep raced it and
+        // sometimes won). Tests of the timeout advance a clock of their own.
+        let clock = ManualClock()
+        harness.sleep = { try await clock.sleep(for: $0) }
         if let failOnce {
             // The host's check fails on its first attempt only.
             harness.failing = { host, command, attempt in host == failOnce && command.hasPrefix("check") && attempt == 1 }

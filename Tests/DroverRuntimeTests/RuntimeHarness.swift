@@ -30,10 +30,12 @@ final class TestRunClock: RunClock {
     }
 }
 
-/// What a run showed and said, and what it asked.
+/// What a run showed and said, and what it asked; `typed` are the lines a person types at its terminal, one for each
+/// prompt (then the input ends).
 final class RecordingConsole: RunConsole {
     private let state = Mutex<(events: [RunEvent], messages: [ConsoleMessage])>(([], []))
     private let hook = Mutex<(@Sendable (RunEvent) -> Void)?>(nil)
+    private let terminal: Mutex<(typed: [String], prompts: [String])>
     let answer: Bool
 
     /// Called with every event shown, after it is recorded.
@@ -42,9 +44,13 @@ final class RecordingConsole: RunConsole {
         set { hook.withLock { $0 = newValue } }
     }
 
-    init(answer: Bool = true) {
+    init(answer: Bool = true, typed: [String] = []) {
         self.answer = answer
+        terminal = Mutex((typed, []))
     }
+
+    /// The prompts the run wrote at its terminal, in order.
+    var prompts: [String] { terminal.withLock { $0.prompts } }
 
     var events: [RunEvent] { state.withLock { $0.events } }
     var messages: [ConsoleMessage] { state.withLock { $0.messages } }
@@ -63,6 +69,12 @@ final class RecordingConsole: RunConsole {
     }
     func say(_ message: ConsoleMessage) { state.withLock { $0.messages.append(message) } }
     func confirm(_ question: String) async -> Bool { answer }
+    func readLine(prompt: String) async throws -> String? {
+        terminal.withLock {
+            $0.prompts.append(prompt)
+            return $0.typed.isEmpty ? nil : $0.typed.removeFirst()
+        }
+    }
 }
 
 /// What a run told stakeholders.
@@ -85,11 +97,11 @@ struct RuntimeHarness {
     let console: RecordingConsole
     let notices = RecordingNotices()
 
-    init(start: Date = Date(timeIntervalSince1970: 1_795_000_000), confirm: Bool = true) throws {
+    init(start: Date = Date(timeIntervalSince1970: 1_795_000_000), confirm: Bool = true, typed: [String] = []) throws {
         directory = NSTemporaryDirectory() + "drover-runtime-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         clock = TestRunClock(start: start)
-        console = RecordingConsole(answer: confirm)
+        console = RecordingConsole(answer: confirm, typed: typed)
     }
 
     @discardableResult
