@@ -480,8 +480,8 @@ struct Backend: Sendable, CustomTestStringConvertible {
 }
 
 /// An in-memory journal whose stored events a test can alter (as someone editing the database would).
-private final class ChainEditingJournal: Journal, @unchecked Sendable {
-    private let base = InMemoryJournal(now: { JournalFixtures.start })
+private final class ChainEditingJournal: JournalWrapper, @unchecked Sendable {
+    let base: any Journal = InMemoryJournal(now: { JournalFixtures.start })
     private let altered = Mutex<Set<Int>>([])
 
     func alter(run: String, sequence: Int) { altered.withLock { _ = $0.insert(sequence) } }
@@ -494,23 +494,4 @@ private final class ChainEditingJournal: Journal, @unchecked Sendable {
             return event
         }
     }
-
-    func append(_ entries: [JournalEntry], run: String, at sequence: Int?, fence: LeaseFence?) async throws
-        -> [JournalEvent]
-    { try await base.append(entries, run: run, at: sequence, fence: fence) }
-    func begin(_ run: RunRecord) async throws { try await base.begin(run) }
-    func run(_ id: String) async throws -> RunRecord? { try await base.run(id) }
-    func runs(since: Date?) async throws -> [RunRecord] { try await base.runs(since: since) }
-    func stepResults(run: String) async throws -> [StepResult] { try await base.stepResults(run: run) }
-    func now() async throws -> Date { try await base.now() }
-    func acquireLeases(_ request: LeaseRequest) async throws -> [LeaseConflict] { try await base.acquireLeases(request) }
-    func renewLeases(_ holder: LeaseHolder, machines: [String], ttl: Duration) async throws -> LeaseRenewal {
-        try await base.renewLeases(holder, machines: machines, ttl: ttl)
-    }
-    func releaseLeases(_ holder: LeaseHolder) async throws { try await base.releaseLeases(holder) }
-    func breakLeases(_ leases: [Lease], by operator: String) async throws -> [Lease] {
-        try await base.breakLeases(leases, by: `operator`)
-    }
-    func leases() async throws -> [Lease] { try await base.leases() }
-    func restore(_ run: RunRecord, events: [JournalEvent]) async throws { try await base.restore(run, events: events) }
 }

@@ -93,14 +93,14 @@ import Testing
 
 /// The in-memory journal behind a server that can go away: while down, every append fails `unreachable` (the first
 /// one optionally after committing, as a connection lost before its answer).
-private final class OutageJournal: Journal {
+private final class OutageJournal: JournalWrapper {
     private struct State {
         var down = false
         var commitFirst = false
         var attempts = 0
     }
 
-    private let base = InMemoryJournal.make()
+    let base: any Journal = InMemoryJournal.make()
     private let state = Mutex(State())
 
     var attempts: Int { state.withLock { $0.attempts } }
@@ -121,23 +121,4 @@ private final class OutageJournal: Journal {
         }
         return try await base.append(entries, run: run, at: sequence, fence: fence)
     }
-
-    func begin(_ run: RunRecord) async throws { try await base.begin(run) }
-    func run(_ id: String) async throws -> RunRecord? { try await base.run(id) }
-    func runs(since: Date?) async throws -> [RunRecord] { try await base.runs(since: since) }
-    func events(run: String, after sequence: Int) async throws -> [JournalEvent] {
-        try await base.events(run: run, after: sequence)
-    }
-    func stepResults(run: String) async throws -> [StepResult] { try await base.stepResults(run: run) }
-    func now() async throws -> Date { try await base.now() }
-    func acquireLeases(_ request: LeaseRequest) async throws -> [LeaseConflict] { try await base.acquireLeases(request) }
-    func renewLeases(_ holder: LeaseHolder, machines: [String], ttl: Duration) async throws -> LeaseRenewal {
-        try await base.renewLeases(holder, machines: machines, ttl: ttl)
-    }
-    func releaseLeases(_ holder: LeaseHolder) async throws { try await base.releaseLeases(holder) }
-    func breakLeases(_ leases: [Lease], by operator: String) async throws -> [Lease] {
-        try await base.breakLeases(leases, by: `operator`)
-    }
-    func leases() async throws -> [Lease] { try await base.leases() }
-    func restore(_ run: RunRecord, events: [JournalEvent]) async throws { try await base.restore(run, events: events) }
 }

@@ -133,8 +133,8 @@ import Testing
 
 /// The in-memory journal whose first append commits and then fails as a dropped connection would: the writer
 /// cannot know it committed.
-private final class LostAcknowledgementJournal: Journal {
-    private let base = InMemoryJournal.make()
+private final class LostAcknowledgementJournal: JournalWrapper {
+    let base: any Journal = InMemoryJournal.make()
     private let count = Mutex(0)
 
     var attempts: Int { count.withLock { $0 } }
@@ -150,30 +150,11 @@ private final class LostAcknowledgementJournal: Journal {
         if first { throw JournalError(.writeFailed, "journal: the connection dropped after the commit was sent") }
         return stored
     }
-
-    func begin(_ run: RunRecord) async throws { try await base.begin(run) }
-    func run(_ id: String) async throws -> RunRecord? { try await base.run(id) }
-    func runs(since: Date?) async throws -> [RunRecord] { try await base.runs(since: since) }
-    func events(run: String, after sequence: Int) async throws -> [JournalEvent] {
-        try await base.events(run: run, after: sequence)
-    }
-    func stepResults(run: String) async throws -> [StepResult] { try await base.stepResults(run: run) }
-    func now() async throws -> Date { try await base.now() }
-    func acquireLeases(_ request: LeaseRequest) async throws -> [LeaseConflict] { try await base.acquireLeases(request) }
-    func renewLeases(_ holder: LeaseHolder, machines: [String], ttl: Duration) async throws -> LeaseRenewal {
-        try await base.renewLeases(holder, machines: machines, ttl: ttl)
-    }
-    func releaseLeases(_ holder: LeaseHolder) async throws { try await base.releaseLeases(holder) }
-    func breakLeases(_ leases: [Lease], by operator: String) async throws -> [Lease] {
-        try await base.breakLeases(leases, by: `operator`)
-    }
-    func leases() async throws -> [Lease] { try await base.leases() }
-    func restore(_ run: RunRecord, events: [JournalEvent]) async throws { try await base.restore(run, events: events) }
 }
 
 /// The in-memory journal, with its batch writes counted and the first one held at a gate until the test opens it.
-private final class GatedJournal: Journal {
-    private let base = InMemoryJournal.make()
+private final class GatedJournal: JournalWrapper {
+    let base: any Journal = InMemoryJournal.make()
     private let sizes = Mutex<[Int]>([])
     private let entered = AsyncGate()
     private let gate = AsyncGate()
@@ -198,25 +179,4 @@ private final class GatedJournal: Journal {
         }
         return try await base.append(entries, run: run, at: sequence, fence: fence)
     }
-
-    func begin(_ run: RunRecord) async throws { try await base.begin(run) }
-    func run(_ id: String) async throws -> RunRecord? { try await base.run(id) }
-    func runs(since: Date?) async throws -> [RunRecord] { try await base.runs(since: since) }
-    func events(run: String, after sequence: Int) async throws -> [JournalEvent] {
-        try await base.events(run: run, after: sequence)
-    }
-    func stepResults(run: String) async throws -> [StepResult] { try await base.stepResults(run: run) }
-    func now() async throws -> Date { try await base.now() }
-    func acquireLeases(_ request: LeaseRequest) async throws -> [LeaseConflict] {
-        try await base.acquireLeases(request)
-    }
-    func renewLeases(_ holder: LeaseHolder, machines: [String], ttl: Duration) async throws -> LeaseRenewal {
-        try await base.renewLeases(holder, machines: machines, ttl: ttl)
-    }
-    func releaseLeases(_ holder: LeaseHolder) async throws { try await base.releaseLeases(holder) }
-    func breakLeases(_ leases: [Lease], by operator: String) async throws -> [Lease] {
-        try await base.breakLeases(leases, by: `operator`)
-    }
-    func leases() async throws -> [Lease] { try await base.leases() }
-    func restore(_ run: RunRecord, events: [JournalEvent]) async throws { try await base.restore(run, events: events) }
 }

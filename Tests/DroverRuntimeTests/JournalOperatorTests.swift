@@ -50,8 +50,8 @@ import Testing
 
 /// A journal whose first follow of a run gives what is stored, then ends with the server's connection gone; later
 /// follows are the base's.
-private final class BreakingFollow: Journal {
-    let base: InMemoryJournal
+private final class BreakingFollow: JournalWrapper {
+    let base: any Journal
     private let started = Mutex<[Int]>([])
     /// Where each follow started (the sequence after which it read).
     var follows: [Int] { started.withLock { $0 } }
@@ -60,7 +60,7 @@ private final class BreakingFollow: Journal {
     let refollowed: AsyncStream<Void>
     private let signal: AsyncStream<Void>.Continuation
 
-    init(base: InMemoryJournal) {
+    init(base: any Journal) {
         self.base = base
         (refollowed, signal) = AsyncStream<Void>.makeStream()
     }
@@ -83,26 +83,4 @@ private final class BreakingFollow: Journal {
             continuation.onTermination = { _ in task.cancel() }
         }
     }
-
-    func begin(_ run: RunRecord) async throws { try await base.begin(run) }
-    func append(_ entries: [JournalEntry], run: String, at sequence: Int?, fence: LeaseFence?) async throws -> [JournalEvent] {
-        try await base.append(entries, run: run, at: sequence, fence: fence)
-    }
-    func run(_ id: String) async throws -> RunRecord? { try await base.run(id) }
-    func runs(since: Date?) async throws -> [RunRecord] { try await base.runs(since: since) }
-    func events(run: String, after sequence: Int) async throws -> [JournalEvent] {
-        try await base.events(run: run, after: sequence)
-    }
-    func stepResults(run: String) async throws -> [StepResult] { try await base.stepResults(run: run) }
-    func now() async throws -> Date { try await base.now() }
-    func acquireLeases(_ request: LeaseRequest) async throws -> [LeaseConflict] { try await base.acquireLeases(request) }
-    func renewLeases(_ holder: LeaseHolder, machines: [String], ttl: Duration) async throws -> LeaseRenewal {
-        try await base.renewLeases(holder, machines: machines, ttl: ttl)
-    }
-    func releaseLeases(_ holder: LeaseHolder) async throws { try await base.releaseLeases(holder) }
-    func breakLeases(_ leases: [Lease], by operator: String) async throws -> [Lease] {
-        try await base.breakLeases(leases, by: `operator`)
-    }
-    func leases() async throws -> [Lease] { try await base.leases() }
-    func restore(_ run: RunRecord, events: [JournalEvent]) async throws { try await base.restore(run, events: events) }
 }
