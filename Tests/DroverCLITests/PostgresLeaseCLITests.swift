@@ -134,14 +134,11 @@ struct PostgresLeaseCLITests {
         let server = try await PostgresTestCluster.open(journal)
         let lease = try #require(try await server.leases().first)
         #expect(lease.holder.controller == "ctl-b")
-        for _ in 0..<600 where try await server.now() <= lease.expiresAt {
-            try await Task.sleep(for: .milliseconds(100))
+        #expect(try await eventually(within: .seconds(60)) { try await server.now() > lease.expiresAt })
+        _ = try await eventually(within: .seconds(30)) {
+            (try? String(contentsOfFile: watchErrors, encoding: .utf8))?.contains("has stalled") == true
         }
-        var stalled = ""
-        for _ in 0..<300 where !stalled.contains("has stalled") {
-            stalled = (try? String(contentsOfFile: watchErrors, encoding: .utf8)) ?? ""
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        let stalled = (try? String(contentsOfFile: watchErrors, encoding: .utf8)) ?? ""
         #expect(
             stalled.contains(
                 "run \(id) has stalled: its controller (pid \(controller.pid) on ctl-b, run by night-ci) stopped renewing "
