@@ -12,6 +12,8 @@ public struct BatchGateInput: Sendable, Hashable {
     public var measured: [Duration]
     /// Time since the run started, less the time its pauses waited for an answer (`BatchTime.worked`).
     public var elapsed: Duration
+    /// The time its pauses waited for an answer, left out of `elapsed` (overrun says so).
+    public var waitedForOperator: Duration
     /// Every host of the stage (`min_healthy` counts them).
     public var stageHostCount: Int
     /// The stage's hosts that failed so far (they are out of service).
@@ -26,7 +28,7 @@ public struct BatchGateInput: Sendable, Hashable {
     public init(
         stage: Int, batch: Int, stageName: String, hosts: [String], measured: [Duration], elapsed: Duration,
         stageHostCount: Int = 0, stageFailed: Int = 0, limits: DecisionRules.Limits = .init(),
-        estimate: Duration? = nil, decisions: [Decision] = []
+        estimate: Duration? = nil, decisions: [Decision] = [], waitedForOperator: Duration = .zero
     ) {
         self.stage = stage
         self.batch = batch
@@ -39,5 +41,6 @@ public struct BatchGateInput: Sendable, Hashable {
         self.limits = limits
         self.estimate = estimate
         self.decisions = decisions
+        self.waitedForOperator = waitedForOperator
     }
 }

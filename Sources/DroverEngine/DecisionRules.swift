@@ -86,9 +86,10 @@ public enum DecisionRules {
     /// The overrun verdict when the run has taken longer than `estimate × factor`; nil while within it or with no
     /// estimate. `action` (the policy's `on_overrun`) picks the decision: `halt_and_rollback` → `.halt`, `halt` →
     /// `.stop` (no rollback; the run ends PARTIAL), `warn` → `.continue` (recorded and shown; the run goes on).
+    /// `elapsed` leaves out `waitedForOperator`, the time pauses waited for an answer; the reason says so.
     public static func overrun(
         stage: Int, batch: Int?, elapsed: Duration, estimate: Duration?, factor: Double,
-        action: OverrunAction = .haltAndRollback
+        action: OverrunAction = .haltAndRollback, waitedForOperator: Duration = .zero
     ) -> Decision? {
         guard let estimate, estimate > .zero else { return nil }
         let limit = estimate * factor
@@ -97,7 +98,10 @@ public enum DecisionRules {
         return Decision(
             action: verdict, rule: .overrun, stage: stage, batch: batch,
             reason:
-                "the run has taken \(DurationText.format(elapsed)), more than its estimate "
+                "the run has taken \(DurationText.format(elapsed))"
+                + (waitedForOperator > .zero
+                    ? " (not counting \(DurationText.format(waitedForOperator)) waiting for an operator's answer)" : "")
+                + ", more than its estimate "
                 + "\(DurationText.format(estimate)) × \(format(factor)) = \(DurationText.format(limit))"
                 + " (on_overrun: \(action.name))")
     }

@@ -16,6 +16,6 @@ public struct OverrunGate: BatchGate {
         guard !batch.decisions.contains(where: { $0.rule == .overrun }) else { return nil }
         return DecisionRules.overrun(
             stage: batch.stage, batch: batch.batch, elapsed: batch.elapsed, estimate: batch.estimate, factor: factor,
-            action: action)
+            action: action, waitedForOperator: batch.waitedForOperator)
     }
 }

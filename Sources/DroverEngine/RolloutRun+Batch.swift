@@ -135,7 +135,8 @@ extension RolloutRun {
             stage: batch.stageIndex, batch: batch.batchIndex, stageName: batch.stageName,
             hosts: batch.hosts.map(\.name), measured: measured, elapsed: worked,
             stageHostCount: batch.stageHostCount, stageFailed: ledger.stageFailedCount,
-            limits: .init(batch.stage), estimate: engine.playbook.change.estimate, decisions: ledger.decisions)
+            limits: .init(batch.stage), estimate: engine.playbook.change.estimate, decisions: ledger.decisions,
+            waitedForOperator: waitedForOperator)
     }
 
     /// The batch as its gates see it: each host's latest result; hosts whose lease was lost take no part.

@@ -90,6 +90,18 @@ import Testing
         #expect(DecisionRules.overrun(stage: 0, batch: 1, elapsed: .seconds(9999), estimate: nil, factor: 1.5) == nil)
     }
 
+    @Test func overrunSaysWhatItLeftOutForAPersonsAnswer() {
+        let plain = DecisionRules.overrun(stage: 0, batch: 1, elapsed: .seconds(5400), estimate: .seconds(3600), factor: 1.2)
+        #expect(plain?.reason == "the run has taken 1h30m, more than its estimate 1h00m × 1.2 = 1h12m (on_overrun: halt_and_rollback)")
+        let paused = DecisionRules.overrun(
+            stage: 0, batch: 1, elapsed: .seconds(5400), estimate: .seconds(3600), factor: 1.2,
+            waitedForOperator: .seconds(1500))
+        #expect(
+            paused?.reason
+                == "the run has taken 1h30m (not counting 25m00s waiting for an operator's answer), more than its "
+                + "estimate 1h00m × 1.2 = 1h12m (on_overrun: halt_and_rollback)")
+    }
+
     @Test(arguments: [
         (false, false, 0, 0, 0, RunStatus.successful),
         (false, false, 2, 0, 0, .partial),
