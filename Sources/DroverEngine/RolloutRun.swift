@@ -19,8 +19,9 @@ struct RolloutRun {
     let worker: HostWorker
     let start: ContinuousClock.Instant
     var ledger: RolloutLedger
-    /// This run's batch durations so far (their analysis soak included, waits for an answer not), for window fit.
-    var measured: [Duration] = []
+    /// This run's batch durations so far (their analysis soak included, waits for an answer not), for window fit;
+    /// a resume starts from those its interrupted attempts measured.
+    var measured: [Duration]
     /// How long this run's pauses waited for an operator's answer so far (`BatchTime`).
     var waitedForOperator: Duration = .zero
 
@@ -30,6 +31,7 @@ struct RolloutRun {
         self.worker = HostWorker(engine: engine, pool: pool, fence: RunFence())
         self.start = engine.now()
         self.ledger = RolloutLedger(targets: engine.targets.map(\.name))
+        self.measured = engine.configuration.resume?.measured ?? []
     }
 
     func emit(_ event: RunEvent) async { await worker.emit(event) }

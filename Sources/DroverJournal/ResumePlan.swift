@@ -24,6 +24,7 @@ public struct ResumePlan: Sendable, Hashable {
     public init(entries: [JournalEntry], playbook: Playbook, rerunUnfinished: Bool = false) {
         var completed: [ResumeKey: StepOutcome] = [:]
         var covered: [ResumeKey: Set<String>] = [:]
+        var measured: [Duration] = []
         var pending: [ResumeKey: StepRef] = [:]
         var order: [ResumeKey] = []
         var stopping = false
@@ -58,6 +59,8 @@ public struct ResumePlan: Sendable, Hashable {
                     covered[ResumeKey(stage: ref.stage, phase: ref.phase, step: ref.step, host: ""), default: []]
                         .formUnion(hosts)
                 }
+            case .batchFinished(_, _, _, _, let duration):
+                measured.append(duration)
             default:
                 break
             }
@@ -73,7 +76,7 @@ public struct ResumePlan: Sendable, Hashable {
             }
             pending[key] = nil
         }
-        self.state = ResumeState(completed: completed, covered: covered)
+        self.state = ResumeState(completed: completed, covered: covered, measured: measured)
         self.rerun = rerun
         self.needsAttention = attention
     }

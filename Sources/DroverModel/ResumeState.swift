@@ -14,10 +14,17 @@ public struct ResumeState: Sendable, Hashable {
     /// interrupted before its batch's `after_batch` is put back in service when the resume finishes it, and none
     /// twice. Steps recorded without their hosts (older journals) are not here: they replay by their key alone.
     public var covered: [ResumeKey: Set<String>]
+    /// How long each batch the interrupted attempts finished took (`batch_finished`), in order: window fit judges the
+    /// resume's next batch by them. A replayed batch takes no time, so without them the first batch that does work
+    /// would be judged by nothing, or by the replays' few milliseconds.
+    public var measured: [Duration]
 
-    public init(completed: [ResumeKey: StepOutcome] = [:], covered: [ResumeKey: Set<String>] = [:]) {
+    public init(
+        completed: [ResumeKey: StepOutcome] = [:], covered: [ResumeKey: Set<String>] = [:], measured: [Duration] = []
+    ) {
         self.completed = completed
         self.covered = covered
+        self.measured = measured
     }
 
     /// The recorded outcome of `ref`, when it finished before the interruption.

@@ -162,7 +162,12 @@ extension RunCoordinator {
             Execution(
                 runID: id, playbook: playbook, inventory: inventory, targets: targets, check: record.checkOnly,
                 forks: request.forks ?? record.forks, baseDirectory: InventoryLoader.directory(of: record.playbookPath),
-                gate: gate, firstBatchEstimate: nil, resume: plan.state, fence: fence, notices: notices,
+                // The batches the interrupted attempts measured come first (`ResumeState.measured`); the estimate
+                // counts only when they finished none.
+                gate: gate,
+                firstBatchEstimate: Self.firstBatchEstimate(
+                    playbook: playbook, inventory: inventory, targets: targets, check: record.checkOnly),
+                resume: plan.state, fence: fence, notices: notices,
                 policyPath: request.policyPath),
             sink: sink, responder: responder, stop: stop, logger: logger)
     }

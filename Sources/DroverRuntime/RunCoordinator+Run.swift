@@ -132,22 +132,29 @@ extension RunCoordinator {
         sink.tell(notices)
         notices?.handle(.runStarted(started))
         if let override = gate.check.emergency { _ = await sink.record(.emergencyOverride(override)) }
-        let planned = RunPlan(playbook: playbook, inventory: inventory, targets: targets).stages
-        let batches = planned.map(\.batches.count).reduce(0, +)
-        // The first batch is watched for its stage's analysis soak at least, whatever the estimate says.
-        let firstStage = planned.firstIndex { !$0.batches.isEmpty }.flatMap {
-            playbook.stages.indices.contains($0) ? $0 : nil
-        }
-        let firstSoak = request.check ? .zero : BatchTime.soak(firstStage.flatMap { playbook.stages[$0].analysis })
         return await execute(
             Execution(
                 runID: runID, playbook: playbook, inventory: inventory, targets: targets, check: request.check,
                 forks: request.forks, baseDirectory: InventoryLoader.directory(of: file.path), gate: gate,
-                firstBatchEstimate: BatchTime.firstBatchEstimate(
-                    estimate: playbook.change.estimate, batches: batches, firstSoak: firstSoak),
+                firstBatchEstimate: Self.firstBatchEstimate(
+                    playbook: playbook, inventory: inventory, targets: targets, check: request.check),
                 resume: nil, fence: fence,
                 notices: notices, policyPath: request.policyPath),
             sink: sink, responder: responder, stop: stop, logger: logger)
+    }
+
+    /// The first batch's expected length before any is measured (`BatchTime.firstBatchEstimate`): the change's
+    /// estimate over the planned batches, but at least the first stage's analysis soak (none in check mode).
+    static func firstBatchEstimate(
+        playbook: Playbook, inventory: Inventory, targets: [DroverModel.Host], check: Bool
+    ) -> Duration? {
+        let planned = RunPlan(playbook: playbook, inventory: inventory, targets: targets).stages
+        let batches = planned.map(\.batches.count).reduce(0, +)
+        let firstStage = planned.firstIndex { !$0.batches.isEmpty }.flatMap {
+            playbook.stages.indices.contains($0) ? $0 : nil
+        }
+        let firstSoak = check ? .zero : BatchTime.soak(firstStage.flatMap { playbook.stages[$0].analysis })
+        return BatchTime.firstBatchEstimate(estimate: playbook.change.estimate, batches: batches, firstSoak: firstSoak)
     }
 
     /// Ends a run that never reached the engine: its `run_finished`, written before anything else is said.
