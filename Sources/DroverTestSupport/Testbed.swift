@@ -82,6 +82,39 @@ public enum Testbed {
         ]).joined(separator: "\n") + "\n"
     }
 
+    /// Writes a rollout over all the inventory's hosts whose `wait` step holds each host until `remote/go` exists (at
+    /// most 60 s), so a run keeps its leases until the test releases it; then `after`. Each step appends to
+    /// `remote/log-HOST`, and `wait` is idempotent (a resume runs it again). `serial: 1` takes the hosts one at a time.
+    public static func heldRollout(at path: String, name: String, remote: String, serial: Int? = nil) throws -> String {
+        try """
+            name: \(name)
+            stages:
+              - name: Roll out
+                hosts: all
+            \(serial.map { "    serial: \($0)\n" } ?? "")    steps:
+                  - name: wait
+                    run: mkdir -p \(remote) && echo ran >> \(remote)/log-{{ host.name }} && for i in $(seq 600); do [ -e \(remote)/go ] && break; sleep 0.1; done
+                    idempotent: true
+                  - name: after
+                    run: echo after >> \(remote)/log-{{ host.name }}
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// The testbed's hosts as a production inventory in `directory`, with a policy beside it that allows any time and
+    /// names `approvers` as production's override approvers.
+    public static func productionInventory(in directory: String, approvers: [String]) throws
+        -> (inventory: String, policy: String)
+    {
+        let inventory = directory + "/production.ini"
+        try (String(contentsOfFile: inventoryPath, encoding: .utf8) + "\n[all:vars]\ndrover_environment=production\n")
+            .write(toFile: inventory, atomically: true, encoding: .utf8)
+        let policy = directory + "/policy.yml"
+        try "environments:\n  production:\n    override_approvers: [\(approvers.joined(separator: ", "))]\n".write(
+            toFile: policy, atomically: true, encoding: .utf8)
+        return (inventory, policy)
+    }
+
     /// Host `index` with the testbed's client key and known_hosts, built without the inventory loader
     /// so the SSH tests do not depend on it. `knownHosts` overrides the known_hosts file.
     public static func host(_ index: Int, knownHosts: String? = nil, policy: ConnectionSettings.HostKeyPolicy = .strict)

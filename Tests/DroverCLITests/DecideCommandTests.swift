@@ -164,12 +164,7 @@ struct DecideCommandTests {
     @Test func continueInProductionNeedsAnApproverThePolicyAllows() async throws {
         try Testbed.ensureUp()
         // The testbed's hosts as a production inventory, with a policy of any time and one approver.
-        let inventory = directory + "/production.ini"
-        try (String(contentsOfFile: Testbed.inventoryPath, encoding: .utf8) + "\n[all:vars]\ndrover_environment=production\n")
-            .write(toFile: inventory, atomically: true, encoding: .utf8)
-        let policy = directory + "/policy.yml"
-        try "environments:\n  production:\n    override_approvers: [alice]\n".write(
-            toFile: policy, atomically: true, encoding: .utf8)
+        let (inventory, policy) = try Testbed.productionInventory(in: directory, approvers: ["alice"])
         let run = try RunningProcess(
             Self.binary,
             ["run", try playbook(pauseTimeout: "2m"), "-i", inventory, "--policy", policy, "--yes", "--output", "json"],

@@ -22,22 +22,9 @@ struct PostgresLeaseCLITests {
         try await Subprocess.run(binary, arguments, environment: ["USER": name], timeout: .seconds(120))
     }
 
-    /// One stage whose step waits (at most 60 s) until `remote/go` exists, so the run holds its leases until released.
+    /// The held rollout (`Testbed.heldRollout`): the run keeps its leases until the test releases it.
     func heldPlaybook(_ directory: String, remote: String) throws -> String {
-        let path = directory + "/held.yml"
-        try """
-            name: Held rollout
-            stages:
-              - name: Roll out
-                hosts: all
-                steps:
-                  - name: wait
-                    run: mkdir -p \(remote) && echo ran >> \(remote)/log-{{ host.name }} && for i in $(seq 600); do [ -e \(remote)/go ] && break; sleep 0.1; done
-                    idempotent: true
-                  - name: after
-                    run: echo after >> \(remote)/log-{{ host.name }}
-            """.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+        try Testbed.heldRollout(at: directory + "/held.yml", name: "Held rollout", remote: remote)
     }
 
     func workspace() throws -> (directory: String, remote: String) {

@@ -45,21 +45,7 @@ struct PostgresOutageCLITests {
 
     /// host011 and host012 one at a time: `wait` holds until `remote/go` exists (at most 60 s), then `after`.
     func playbook(_ directory: String, remote: String) throws -> String {
-        let path = directory + "/outage.yml"
-        try """
-            name: Outage rollout
-            stages:
-              - name: Roll out
-                hosts: all
-                serial: 1
-                steps:
-                  - name: wait
-                    run: mkdir -p \(remote) && echo ran >> \(remote)/log-{{ host.name }} && for i in $(seq 600); do [ -e \(remote)/go ] && break; sleep 0.1; done
-                    idempotent: true
-                  - name: after
-                    run: echo after >> \(remote)/log-{{ host.name }}
-            """.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+        try Testbed.heldRollout(at: directory + "/outage.yml", name: "Outage rollout", remote: remote, serial: 1)
     }
 
     func workspace() throws -> (directory: String, remote: String) {

@@ -102,12 +102,7 @@ struct TerminalAnswerTests {
 extension TerminalAnswerTests {
     @Test func continueInProductionAsksForTheApproversNameAndRecordsTheApprover() async throws {
         try Testbed.ensureUp()
-        let inventory = directory + "/production.ini"
-        try (String(contentsOfFile: Testbed.inventoryPath, encoding: .utf8) + "\n[all:vars]\ndrover_environment=production\n")
-            .write(toFile: inventory, atomically: true, encoding: .utf8)
-        let policy = directory + "/policy.yml"
-        try "environments:\n  production:\n    override_approvers: [alice]\n".write(
-            toFile: policy, atomically: true, encoding: .utf8)
+        let (inventory, policy) = try Testbed.productionInventory(in: directory, approvers: ["alice"])
         let terminal = try PseudoTerminal()
         let run = try start(terminal, options: ["-i", inventory, "--policy", policy])
         let id = try Self.runID(run)
