@@ -131,7 +131,7 @@ let package = Package(
             dependencies: ["DroverRuntime", "DroverTestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "DroverCLITests",
-            dependencies: ["DroverTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["DroverTestSupport", "DroverAnalysis", .product(name: "GRDB", package: "GRDB.swift")]),
     ]
 )
 

@@ -1,3 +1,4 @@
+import DroverAnalysis
 import DroverTestSupport
 import Foundation
 import Testing
@@ -58,6 +59,37 @@ struct AnalysisGateTests {
             Self.binary, arguments, environment: ["DROVER_HOME": directory + "/home"], timeout: .seconds(120))
     }
 
+    /// Starts the demo service on testbed hosts `indices` (kept if already serving, error ratio 0) and waits,
+    /// bounded, until Prometheus has scraped it on each: on a fresh Prometheus a run whose first stage starts the
+    /// service can measure before the first scrape, and that measurement is "no data", which a test's expected
+    /// values cannot count on.
+    static func demoServiceScraped(_ indices: [Int], in directory: String) async throws {
+        let hosts = indices.map(Testbed.name).joined(separator: ":")
+        let path = directory + "/demo-service-up.yml"
+        try """
+        name: Demo service up
+        stages:
+          - name: Demo service up and healthy
+            hosts: \(hosts)
+            steps:
+              - upload: { src: \(Testbed.repositoryRoot)/Playbooks/files/demo-metrics.py, dest: /srv/host/demo-metrics.py, mode: "0755" }
+              - run: "/srv/host/demo-metrics.py start {{ host.address }} 9100 /srv/host/demo-metrics"
+              - run: "/srv/host/demo-metrics.py set /srv/host/demo-metrics error_ratio 0"
+
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        let started = try await Subprocess.run(
+            binary, ["run", path, "-i", Testbed.inventoryPath, "--yes"],
+            environment: ["DROVER_HOME": directory + "/home"], timeout: .seconds(60))
+        try #require(started.status == 0, "\(started.stderr)")
+        let server = try prometheus()
+        let instances = indices.map { Testbed.address($0) + ":9100" }.joined(separator: "|")
+        let scraped = try await eventually(within: .seconds(15), every: .milliseconds(200)) {
+            await PrometheusSource().query(#"count(demo_error_ratio{instance=~"\#(instances)"} == 0)"#, at: server)
+                == .value(Double(indices.count))
+        }
+        try #require(scraped, "Prometheus never scraped the demo service on \(hosts)")
+    }
+
     static func events(_ output: String) -> [[String: Any]] {
         output.split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
@@ -72,6 +104,7 @@ struct AnalysisGateTests {
 
     @Test func aReleaseThatExitsZeroButRaisesErrorsIsHaltedAfterTheFirstBatchAndRolledBack() async throws {
         try Testbed.ensureUp()
+        try await Self.demoServiceScraped([21, 22, 23, 24], in: directory)
         let hosts = ["host021", "host022", "host023", "host024"]
         // A soak of 4 s measured every second: the first measurement may still see the value from before the
         // release (Prometheus scrapes every second), two failing in a row halt.

@@ -16,7 +16,9 @@ struct DecideCommandTests {
 
     /// host017 then host018, one a batch (no other suite changes their demo service): the release sets host017's
     /// error ratio to 0.5 (exiting 0), host018's to 0.
-    func playbook(pauseTimeout: String) throws -> String {
+    /// The service is up and scraped before the playbook is returned.
+    func playbook(pauseTimeout: String) async throws -> String {
+        try await AnalysisGateTests.demoServiceScraped([17, 18], in: directory)
         let prometheus = try AnalysisGateTests.prometheus()
         let path = directory + "/play.yml"
         try """
@@ -68,7 +70,7 @@ struct DecideCommandTests {
 
     @Test func aPausedRunIsRetriedFromAnotherShellOnceTheServiceIsFixed() async throws {
         try Testbed.ensureUp()
-        let run = try start(try playbook(pauseTimeout: "2m"))
+        let run = try start(try await playbook(pauseTimeout: "2m"))
         let started = try #require(run.waitForLine { $0.contains("\"event\":\"run_started\"") })
         let id = try #require(Self.object(started)["run_id"] as? String)
         let pause = try #require(run.waitForLine { $0.contains("\"action\":\"pause\"") })
@@ -103,7 +105,7 @@ struct DecideCommandTests {
 
     @Test func aPauseNobodyAnswersRollsBackAtItsTimeout() async throws {
         try Testbed.ensureUp()
-        let run = try start(try playbook(pauseTimeout: "2s"))
+        let run = try start(try await playbook(pauseTimeout: "2s"))
         #expect(run.waitForLine { $0.contains("\"action\":\"pause\"") } != nil)
         #expect(run.wait() == 2)
         let events = run.lines.map(Self.object)
@@ -139,7 +141,7 @@ struct DecideCommandTests {
 
     @Test func aRunKilledWhilePausedIsPausedAgainOnResumeAndTakesTheAnswer() async throws {
         try Testbed.ensureUp()
-        let path = try playbook(pauseTimeout: "2m")
+        let path = try await playbook(pauseTimeout: "2m")
         let run = try start(path)
         let started = try #require(run.waitForLine { $0.contains("\"event\":\"run_started\"") })
         let id = try #require(Self.object(started)["run_id"] as? String)
@@ -167,7 +169,7 @@ struct DecideCommandTests {
         let (inventory, policy) = try Testbed.productionInventory(in: directory, approvers: ["alice"])
         let run = try RunningProcess(
             Self.binary,
-            ["run", try playbook(pauseTimeout: "2m"), "-i", inventory, "--policy", policy, "--yes", "--output", "json"],
+            ["run", try await playbook(pauseTimeout: "2m"), "-i", inventory, "--policy", policy, "--yes", "--output", "json"],
             environment: ["DROVER_HOME": directory + "/home"])
         let started = try #require(run.waitForLine { $0.contains("\"event\":\"run_started\"") })
         let id = try #require(Self.object(started)["run_id"] as? String)
