@@ -8,12 +8,17 @@ extension Array where Element == any BatchGate {
     /// - Parameters:
     ///   - overrunFactor: estimate × this = overrun (the policy's `overrun_factor`).
     ///   - onOverrun: what an overrun does (the policy's `on_overrun`).
+    ///   - analysisSoak: the least the run's analyses take (`BatchTime.analysisSoak`); overrun never judges the run
+    ///     by a shorter estimate.
     ///   - window: the window-fit gate for the policy's verdict (`PolicyGate.Outcome.batchGate`); nil: no window
     ///     closes.
     public static func standard(
-        overrunFactor: Double = 1.5, onOverrun: OverrunAction = .haltAndRollback, window: WindowFitGate? = nil
+        overrunFactor: Double = 1.5, onOverrun: OverrunAction = .haltAndRollback, analysisSoak: Duration = .zero,
+        window: WindowFitGate? = nil
     ) -> [any BatchGate] {
-        var gates: [any BatchGate] = [MinHealthyGate(), OverrunGate(factor: overrunFactor, action: onOverrun)]
+        var gates: [any BatchGate] = [
+            MinHealthyGate(), OverrunGate(factor: overrunFactor, action: onOverrun, analysisSoak: analysisSoak),
+        ]
         if let window { gates.append(window) }
         gates.append(FailureLimitsGate())
         return gates

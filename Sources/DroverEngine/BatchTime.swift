@@ -36,4 +36,23 @@ public enum BatchTime {
         guard firstSoak > .zero else { return spread }
         return max(spread ?? .zero, firstSoak)
     }
+
+    /// The least time a run's analyses keep its batches out: each stage's soak once for every batch `plan` cuts
+    /// (zero without analysis).
+    public static func analysisSoak(_ plan: RunPlan) -> Duration {
+        plan.stages.reduce(.zero) { total, stage in total + soak(stage.stage.analysis) * stage.batches.count }
+    }
+
+    /// The estimate a run is judged by (overrun; a schedule's window fit): the change's, but never less than
+    /// `analysisSoak`. An estimate that leaves out the time its metrics are watched would halt a run doing exactly
+    /// what it planned; `plan` says when the estimate is raised. Nil without an estimate.
+    public static func judgedEstimate(_ estimate: Duration?, analysisSoak: Duration) -> Duration? {
+        estimate.map { max($0, analysisSoak) }
+    }
+
+    /// The judged estimate in words: `5m`, or `20m (the analysis soak; the change says 5m)` when it was raised.
+    public static func describe(_ estimate: Duration, analysisSoak: Duration) -> String {
+        guard analysisSoak > estimate else { return DurationText.format(estimate) }
+        return "\(DurationText.format(analysisSoak)) (the analysis soak; the change says \(DurationText.format(estimate)))"
+    }
 }

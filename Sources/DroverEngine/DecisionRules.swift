@@ -86,12 +86,14 @@ public enum DecisionRules {
     /// The overrun verdict when the run has taken longer than `estimate × factor`; nil while within it or with no
     /// estimate. `action` (the policy's `on_overrun`) picks the decision: `halt_and_rollback` → `.halt`, `halt` →
     /// `.stop` (no rollback; the run ends PARTIAL), `warn` → `.continue` (recorded and shown; the run goes on).
-    /// `elapsed` leaves out `waitedForOperator`, the time pauses waited for an answer; the reason says so.
+    /// `elapsed` leaves out `waitedForOperator`, the time pauses waited for an answer; the reason says so. The
+    /// estimate is raised to `analysisSoak` when shorter (`BatchTime.judgedEstimate`), and the reason says that too.
     public static func overrun(
-        stage: Int, batch: Int?, elapsed: Duration, estimate: Duration?, factor: Double,
-        action: OverrunAction = .haltAndRollback, waitedForOperator: Duration = .zero
+        stage: Int, batch: Int?, elapsed: Duration, estimate written: Duration?, factor: Double,
+        action: OverrunAction = .haltAndRollback, waitedForOperator: Duration = .zero, analysisSoak: Duration = .zero
     ) -> Decision? {
-        guard let estimate, estimate > .zero else { return nil }
+        guard let written, written > .zero, let estimate = BatchTime.judgedEstimate(written, analysisSoak: analysisSoak)
+        else { return nil }
         let limit = estimate * factor
         guard elapsed > limit else { return nil }
         let verdict: Decision.Action = action.rollsBack ? .halt : action.halts ? .stop : .continue
@@ -102,7 +104,8 @@ public enum DecisionRules {
                 + (waitedForOperator > .zero
                     ? " (not counting \(DurationText.format(waitedForOperator)) waiting for an operator's answer)" : "")
                 + ", more than its estimate "
-                + "\(DurationText.format(estimate)) × \(format(factor)) = \(DurationText.format(limit))"
+                + "\(BatchTime.describe(written, analysisSoak: analysisSoak)) × \(format(factor)) = "
+                + DurationText.format(limit)
                 + " (on_overrun: \(action.name))")
     }
 

@@ -17,14 +17,22 @@ struct Execution: Sendable {
     var baseDirectory: String
     /// The policy's verdict for the run (its window's end, overrun rules).
     var gate: PolicyGate.Outcome
-    /// The expected length of the first batch, for window fit before any batch was measured.
-    var firstBatchEstimate: Duration?
+    /// The first batch's expected length (window fit before any batch was measured) and the analysis soak (overrun).
+    var time: PlannedTime
     /// What an interrupted run already did (resume).
     var resume: ResumeState?
     var fence: LeaseFence
     var notices: (any RunNotices)?
     /// `--policy`, for the approvers a `continue` answered on the terminal needs (as `drover decide --policy`).
     var policyPath: String?
+}
+
+/// What a run's time is judged by before any batch is measured (`RunCoordinator.plannedTime`).
+struct PlannedTime: Sendable {
+    /// The expected length of the first batch, for window fit before any batch was measured.
+    var firstBatchEstimate: Duration?
+    /// The least the run's analyses keep its batches: overrun never judges the run by a shorter estimate.
+    var analysisSoak: Duration
 }
 
 extension RunCoordinator {
@@ -51,9 +59,9 @@ extension RunCoordinator {
             baseDirectory: execution.baseDirectory,
             gates: .standard(
                 overrunFactor: rules?.overrunFactor ?? EnvironmentPolicy.defaultOverrunFactor,
-                onOverrun: rules?.onOverrun ?? .haltAndRollback,
+                onOverrun: rules?.onOverrun ?? .haltAndRollback, analysisSoak: execution.time.analysisSoak,
                 window: execution.gate.batchGate(
-                    now: { clock.date }, firstBatchEstimate: execution.firstBatchEstimate,
+                    now: { clock.date }, firstBatchEstimate: execution.time.firstBatchEstimate,
                     extendedEnd: { await extensions.latest() })),
             resume: execution.resume)
         configuration.announcesStart = false

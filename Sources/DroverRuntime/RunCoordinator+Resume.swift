@@ -165,7 +165,7 @@ extension RunCoordinator {
                 // The batches the interrupted attempts measured come first (`ResumeState.measured`); the estimate
                 // counts only when they finished none.
                 gate: gate,
-                firstBatchEstimate: Self.firstBatchEstimate(
+                time: Self.plannedTime(
                     playbook: playbook, inventory: inventory, targets: targets, check: record.checkOnly),
                 resume: plan.state, fence: fence, notices: notices,
                 policyPath: request.policyPath),

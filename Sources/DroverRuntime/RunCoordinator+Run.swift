@@ -136,25 +136,28 @@ extension RunCoordinator {
             Execution(
                 runID: runID, playbook: playbook, inventory: inventory, targets: targets, check: request.check,
                 forks: request.forks, baseDirectory: InventoryLoader.directory(of: file.path), gate: gate,
-                firstBatchEstimate: Self.firstBatchEstimate(
-                    playbook: playbook, inventory: inventory, targets: targets, check: request.check),
+                time: Self.plannedTime(playbook: playbook, inventory: inventory, targets: targets, check: request.check),
                 resume: nil, fence: fence,
                 notices: notices, policyPath: request.policyPath),
             sink: sink, responder: responder, stop: stop, logger: logger)
     }
 
-    /// The first batch's expected length before any is measured (`BatchTime.firstBatchEstimate`): the change's
-    /// estimate over the planned batches, but at least the first stage's analysis soak (none in check mode).
-    static func firstBatchEstimate(
+    /// What a run's time is judged by before any batch is measured, from its plan (`BatchTime`): the first batch's
+    /// expected length (the change's estimate over the planned batches, but at least the first stage's analysis
+    /// soak) and the analysis soak of every planned batch (overrun's floor); no soak in check mode.
+    static func plannedTime(
         playbook: Playbook, inventory: Inventory, targets: [DroverModel.Host], check: Bool
-    ) -> Duration? {
-        let planned = RunPlan(playbook: playbook, inventory: inventory, targets: targets).stages
-        let batches = planned.map(\.batches.count).reduce(0, +)
-        let firstStage = planned.firstIndex { !$0.batches.isEmpty }.flatMap {
+    ) -> PlannedTime {
+        let plan = RunPlan(playbook: playbook, inventory: inventory, targets: targets)
+        let batches = plan.stages.map(\.batches.count).reduce(0, +)
+        let firstStage = plan.stages.firstIndex { !$0.batches.isEmpty }.flatMap {
             playbook.stages.indices.contains($0) ? $0 : nil
         }
         let firstSoak = check ? .zero : BatchTime.soak(firstStage.flatMap { playbook.stages[$0].analysis })
-        return BatchTime.firstBatchEstimate(estimate: playbook.change.estimate, batches: batches, firstSoak: firstSoak)
+        return PlannedTime(
+            firstBatchEstimate: BatchTime.firstBatchEstimate(
+                estimate: playbook.change.estimate, batches: batches, firstSoak: firstSoak),
+            analysisSoak: check ? .zero : BatchTime.analysisSoak(plan))
     }
 
     /// Ends a run that never reached the engine: its `run_finished`, written before anything else is said.

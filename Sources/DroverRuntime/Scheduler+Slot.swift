@@ -15,12 +15,16 @@ extension Scheduler {
     static let defaultLength: TimeInterval = 3600
 
     /// Whether the policy lets `change` start at `start` with its estimate inside the window, as `run` would judge
-    /// it then. Pure.
+    /// it then: the estimate never shorter than `analysisSoak`, what the run's analyses take (`BatchTime`). Pure.
     /// - Throws: `RuntimeError` 4 with the policy's sentence, or the window-fit sentence.
-    public static func check(policy: Policy?, environment: String?, change: ChangeInfo, at start: Date) throws -> Slot {
+    public static func check(
+        policy: Policy?, environment: String?, change: ChangeInfo, analysisSoak: Duration = .zero, at start: Date
+    ) throws -> Slot {
         let gate = PolicyGate.decide(policy: policy, environment: environment, change: change, emergency: nil, at: start)
         guard gate.allowed else { throw RuntimeError.refused(gate.check.sentence) }
-        let estimate = change.estimate.map { TimeInterval($0.components.seconds) }
+        let estimate = BatchTime.judgedEstimate(change.estimate, analysisSoak: analysisSoak).map {
+            TimeInterval($0.components.seconds)
+        }
         var window: String?
         if case .window(let name) = gate.verdict.basis { window = name }
         guard let closesAt = gate.closesAt else {
@@ -30,7 +34,8 @@ extension Scheduler {
             let zone = ZoneRules(identifier: policy?.timeZone ?? "UTC") ?? .utc
             let left = DurationText.format(.seconds(Int(closesAt.timeIntervalSince(start))))
             throw RuntimeError.refused(
-                "REFUSED: the estimate (\(DurationText.format(.seconds(Int(estimate))))) does not fit: starting at "
+                "REFUSED: the estimate \(BatchTime.describe(change.estimate ?? .zero, analysisSoak: analysisSoak)) "
+                    + "does not fit: starting at "
                     + "\(zone.describe(start)) \(zone.identifier) leaves \(left) before the window closes at "
                     + "\(zone.describe(closesAt)); pick an earlier start or --next-window")
         }
@@ -41,9 +46,9 @@ extension Scheduler {
     /// Pure.
     /// - Throws: `RuntimeError` 4 when the environment has no windows (use `--at`), the change is refused for a reason
     ///   other than time (approval), or nothing fits within the calendar's horizon.
-    public static func nextWindow(policy: Policy?, environment: String?, change: ChangeInfo, after instant: Date) throws
-        -> Slot
-    {
+    public static func nextWindow(
+        policy: Policy?, environment: String?, change: ChangeInfo, analysisSoak: Duration = .zero, after instant: Date
+    ) throws -> Slot {
         let first = PolicyGate.decide(policy: policy, environment: environment, change: change, emergency: nil, at: instant)
         if first.allowed, first.closesAt == nil {
             throw RuntimeError.refused(
@@ -56,7 +61,9 @@ extension Scheduler {
         for _ in 0..<400 {
             let gate = PolicyGate.decide(policy: policy, environment: environment, change: change, emergency: nil, at: candidate)
             if gate.allowed, gate.verdict.instant > instant {
-                if let slot = try? check(policy: policy, environment: environment, change: change, at: candidate) {
+                if let slot = try? check(
+                    policy: policy, environment: environment, change: change, analysisSoak: analysisSoak, at: candidate)
+                {
                     return slot
                 }
                 guard let closesAt = gate.closesAt else { break }
@@ -68,7 +75,7 @@ extension Scheduler {
         }
         throw RuntimeError.refused(
             "--next-window: no opening within \(MaintenanceCalendar.searchHorizonDays) days fits the change"
-                + (change.estimate.map { " (estimate \(DurationText.format($0)))" } ?? ""))
+                + (change.estimate.map { " (estimate \(BatchTime.describe($0, analysisSoak: analysisSoak)))" } ?? ""))
     }
 
     /// `2026-12-13 02:00` (or with `T`) on `zone`'s wall clock, or with a `Z` or `±HH:MM` offset. Nil when it is

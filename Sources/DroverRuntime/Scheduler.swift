@@ -34,6 +34,7 @@ public struct Scheduler: Sendable {
         let (policy, _) = try loader.policy(explicit: request.policyPath, inventoryPath: request.inventoryPath)
         let zone = ZoneRules(identifier: policy?.timeZone ?? "UTC") ?? .utc
         let now = clock.date
+        let soak = BatchTime.analysisSoak(RunPlan(playbook: playbook, inventory: inventory, targets: targets))
         let slot: Slot
         switch request.when {
         case .at(let text):
@@ -47,9 +48,12 @@ public struct Scheduler: Sendable {
                     "--at \(zone.describe(start)) \(zone.identifier) has passed: a schedule is for later (drover run "
                         + "runs now)")
             }
-            slot = try Self.check(policy: policy, environment: inventory.environment, change: playbook.change, at: start)
+            slot = try Self.check(
+                policy: policy, environment: inventory.environment, change: playbook.change, analysisSoak: soak, at: start)
         case .nextWindow:
-            slot = try Self.nextWindow(policy: policy, environment: inventory.environment, change: playbook.change, after: now)
+            slot = try Self.nextWindow(
+                policy: policy, environment: inventory.environment, change: playbook.change, analysisSoak: soak,
+                after: now)
         }
         let operatorName = identity.operator
         let (book, _) = try await journalCall {

@@ -44,12 +44,18 @@ struct PlanCommand: ParsableCommand {
             // The verdict goes with the run's facts, after `targets:`.
             var policyLines = ["  policy: \(gate.check.sentence)"]
             if policy == nil { policyLines.append("  (\(source))") }
-            if let closesAt = gate.closesAt, let estimate = loaded.change.estimate {
+            let soak = BatchTime.analysisSoak(plan)
+            if let written = loaded.change.estimate, soak > written {
+                policyLines.append(
+                    "  the estimate \(DurationText.format(written)) is shorter than the analysis soak of the planned "
+                        + "batches (\(DurationText.format(soak))): overrun judges the run by \(DurationText.format(soak))")
+            }
+            if let closesAt = gate.closesAt, let written = loaded.change.estimate {
                 let remaining = closesAt.timeIntervalSince(gate.verdict.instant)
-                if Double(estimate.components.seconds) > remaining {
+                if Double(max(written, soak).components.seconds) > remaining {
                     policyLines.append(
-                        "  the estimate \(DurationText.format(estimate)) does not fit before the window closes: "
-                            + "batches that cannot finish in time will not start (PARTIAL)")
+                        "  the estimate \(BatchTime.describe(written, analysisSoak: soak)) does not fit before the "
+                            + "window closes: batches that cannot finish in time will not start (PARTIAL)")
                 }
             }
             text = (lines.prefix(4) + policyLines.map { Substring($0) } + lines.dropFirst(4)).joined(separator: "\n")
@@ -179,6 +185,7 @@ enum PlanReport {
                 "approved_by": plan.playbook.change.approvedBy ?? NSNull(),
                 "estimate_ms": plan.playbook.change.estimate.map(RunEventJSON.milliseconds) ?? NSNull(),
             ] as [String: Any],
+            "analysis_soak_ms": RunEventJSON.milliseconds(BatchTime.analysisSoak(plan)),
             "stages": stages,
             "policy": policy.map { check -> [String: Any] in
                 var object = RunEventJSON.fields(.policyChecked(check))

@@ -191,6 +191,44 @@ struct RunCommandTests {
         #expect(batches.map { ($0["hosts"] as? [String])?.count ?? 0 } == [2, 4, 4, 4, 2])
     }
 
+    /// 16 app hosts in batches of 4, each watched 30s after its steps, then every 30s for 1m: 1m30s a batch, 6m of
+    /// analysis, where the change estimates 1m; a go-ahead after batch 1.
+    @Test func planShowsAnalysisAndPausePointsAndAnEstimateShorterThanTheSoak() async throws {
+        let path = directory + "/watched.yml"
+        try """
+        name: Watched rollout
+        change: { type: routine, estimate: 1m }
+        stages:
+          - name: Roll out
+            hosts: app
+            serial: 4
+            analysis:
+              initial_delay: 30s
+              duration: 1m
+              interval: 30s
+              metrics:
+                - { name: errors, prometheus: { url: "http://127.0.0.1:9090", query: 'up{instance=~"{{ batch.regex }}"}' }, min: 1 }
+            pause: { prompt: Look at the canary, timeout: 10m, when: batch.index == 1 }
+            steps:
+              - run: "true"
+
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        let inventory = Testbed.repositoryRoot + "/Inventory/testbed.ini"
+        let result = try await drover(["plan", path, "-i", inventory])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(
+            lines.contains(
+                "  the estimate 1m00s is shorter than the analysis soak of the planned batches (6m00s): overrun judges "
+                    + "the run by 6m00s"), "\(result.stdout)")
+        #expect(lines.filter { $0.hasPrefix("    analysis (before after_batch): every 30.00s for 1m00s (3 measurements)") }.count == 4)
+        #expect(lines.contains { $0.hasPrefix("      1. errors: ") && $0.contains(#"up{instance=~"^(?:host005|127\\.0\\.1\\.5|host006|"#) })
+        #expect(lines.filter { $0.hasPrefix("    pause for a go-ahead: 'Look at the canary' — waits up to 10m00s") }.count == 1)
+        let json = try await drover(["plan", path, "-i", inventory, "--output", "json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["analysis_soak_ms"] as? Int == 360_000)
+    }
+
     @Test func validateAcceptsEveryShippedFileAndReportsEveryErrorOfABadOne() async throws {
         let root = Testbed.repositoryRoot
         let files = try FileManager.default.contentsOfDirectory(atPath: root + "/Playbooks")

@@ -37,6 +37,15 @@ import Testing
         #expect(await gate.beforeBatch(input) == nil)
     }
 
+    @Test func overrunJudgesTheRunByItsAnalysisSoakWhenTheEstimateIsShorter() async {
+        let input = BatchGateInput(
+            stage: 0, batch: 3, stageName: "s", hosts: ["a"], measured: [], elapsed: .seconds(1_500), estimate: .seconds(300))
+        #expect(await OverrunGate(factor: 1.5).beforeBatch(input)?.rule == .overrun)
+        #expect(await OverrunGate(factor: 1.5, analysisSoak: .seconds(1_200)).beforeBatch(input) == nil)
+        let gates: [any BatchGate] = .standard(analysisSoak: .seconds(1_200))
+        #expect((gates[1] as? OverrunGate)?.analysisSoak == .seconds(1_200))
+    }
+
     @Test func failureLimitsAnswerTheAfterBatchRules() async {
         let outcome = BatchOutcome(
             stage: 0, batch: 2, stageName: "s", hosts: ["a", "b", "c", "d", "e"], succeeded: ["a", "b", "c"],

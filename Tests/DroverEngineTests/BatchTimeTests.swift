@@ -52,6 +52,36 @@ import Testing
         #expect(BatchTime.firstBatchEstimate(estimate: estimate, batches: batches, firstSoak: soak) == expected)
     }
 
+    /// Five app hosts in batches of two (3 batches) watched 5m30s each, then a run-once stage watched 2m: 18m30s.
+    @Test func theRunsAnalysisSoakIsEachStagesSoakForEveryBatchItCuts() {
+        var playbook = EngineHarness.rollout(serial: [.count(2)]) {
+            $0.analysis = Analysis(duration: .seconds(300), interval: .seconds(60), initialDelay: .seconds(30), metrics: [Self.metric])
+        }
+        var once = playbook.stages[0]
+        once.runOnce = true
+        once.analysis = Analysis(duration: .seconds(120), interval: .seconds(60), metrics: [Self.metric])
+        playbook.stages.append(once)
+        let harness = EngineHarness(apps: 5, playbook: playbook)
+        let plan = RunPlan(playbook: playbook, inventory: harness.inventory, targets: harness.inventory.hosts)
+        #expect(plan.stages.map(\.batches.count) == [3, 1])
+        #expect(BatchTime.analysisSoak(plan) == .seconds(3 * 330 + 120))
+        playbook.stages = playbook.stages.map { var stage = $0; stage.analysis = nil; return stage }
+        #expect(BatchTime.analysisSoak(RunPlan(playbook: playbook, inventory: harness.inventory, targets: harness.inventory.hosts)) == .zero)
+    }
+
+    @Test(arguments: [
+        (written: Duration?.some(.seconds(300)), soak: Duration.seconds(1_200), judged: Duration?.some(.seconds(1_200)),
+         words: "20m00s (the analysis soak; the change says 5m00s)"),
+        (.seconds(3_600), .seconds(1_200), .seconds(3_600), "1h00m"),  // the estimate already covers the soak
+        (nil, .seconds(1_200), nil, ""),  // no estimate, no overrun
+    ])
+    func anEstimateIsNeverJudgedShorterThanTheAnalysisSoak(
+        written: Duration?, soak: Duration, judged: Duration?, words: String
+    ) {
+        #expect(BatchTime.judgedEstimate(written, analysisSoak: soak) == judged)
+        if let written { #expect(BatchTime.describe(written, analysisSoak: soak) == words) }
+    }
+
     /// A gate after the steps that takes `soak` on the run's clock, as an analysis watching its metrics does.
     struct Soak: BatchGate {
         var clock: ManualClock

@@ -90,6 +90,21 @@ import Testing
         #expect(DecisionRules.overrun(stage: 0, batch: 1, elapsed: .seconds(9999), estimate: nil, factor: 1.5) == nil)
     }
 
+    /// Five minutes estimated for a run whose analyses watch its batches for 20 minutes: judged by 20 minutes.
+    @Test func overrunJudgesAnEstimateShorterThanTheAnalysisSoakByTheSoak() {
+        let soak = Duration.seconds(1_200)
+        #expect(
+            DecisionRules.overrun(
+                stage: 0, batch: 3, elapsed: .seconds(1_790), estimate: .seconds(300), factor: 1.5, analysisSoak: soak)
+                == nil)
+        let decision = DecisionRules.overrun(
+            stage: 0, batch: 3, elapsed: .seconds(1_810), estimate: .seconds(300), factor: 1.5, analysisSoak: soak)
+        #expect(
+            decision?.reason
+                == "the run has taken 30m10s, more than its estimate 20m00s (the analysis soak; the change says 5m00s) "
+                + "× 1.5 = 30m00s (on_overrun: halt_and_rollback)")
+    }
+
     @Test func overrunSaysWhatItLeftOutForAPersonsAnswer() {
         let plain = DecisionRules.overrun(stage: 0, batch: 1, elapsed: .seconds(5400), estimate: .seconds(3600), factor: 1.2)
         #expect(plain?.reason == "the run has taken 1h30m, more than its estimate 1h00m × 1.2 = 1h12m (on_overrun: halt_and_rollback)")

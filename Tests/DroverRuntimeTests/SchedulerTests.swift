@@ -111,6 +111,32 @@ import Testing
         #expect(error?.message.contains("does not fit") == true)
     }
 
+    /// Two batches watched 1h30m each are 3h of analysis, whatever the change's estimate of 30m says.
+    @Test func anEstimateShorterThanTheAnalysisSoakIsJudgedByTheSoak() async throws {
+        let playbook = Self.playbook(estimate: "30m").replacingOccurrences(
+            of: "    serial: 1\n",
+            with: """
+                    serial: 1
+                    analysis:
+                      duration: 90m
+                      interval: 30m
+                      metrics:
+                        - { name: errors, prometheus: { url: "http://127.0.0.1:9090", query: "vector(0)" }, max: 1 }
+
+                """)
+        let files = try Files(playbook: playbook)
+        let error = await #expect(throws: RuntimeError.self) {
+            try await files.scheduler.schedule(files.request(.at("2026-11-29 04:00")))
+        }
+        #expect(error?.exitCode == 4)
+        #expect(
+            error?.message.hasPrefix(
+                "REFUSED: the estimate 3h00m (the analysis soak; the change says 30m00s) does not fit") == true,
+            "\(error?.message ?? "")")
+        let entry = try await files.scheduler.schedule(files.request(.at("2026-11-29 02:00")))
+        #expect(entry.plan.change.estimate == .seconds(1_800), "the plan keeps the change as written")
+    }
+
     @Test func aChangeThatNeedsApprovalIsRefusedWithoutIt() async throws {
         let files = try Files(playbook: Self.playbook(type: "normal"))
         let error = await #expect(throws: RuntimeError.self) {
