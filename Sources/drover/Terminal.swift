@@ -48,8 +48,10 @@ enum Terminal {
         var bytes: [UInt8] = []
         let milliseconds = Int32(tick.components.seconds * 1000 + tick.components.attoseconds / 1_000_000_000_000_000)
         while !cancelled.raised.load(ordering: .relaxed) {
-            // In the background (`drover run … &`, or Ctrl-Z then bg) a read from the controlling terminal would stop
-            // the whole run (SIGTTIN): wait a tick and look again; what is typed belongs to the foreground meanwhile.
+            // In the background (`drover run … &`, or Ctrl-Z then bg) a read from the controlling terminal fails with
+            // EIO (this thread blocks SIGTTIN, as Foundation's threads do; unblocked, it would stop the whole run) and
+            // would end the terminal's answers to this question: wait a tick and look again, so that after `fg` the
+            // terminal answers; what is typed belongs to the foreground meanwhile.
             guard inForeground else {
                 _ = poll(nil, 0, milliseconds)
                 continue

@@ -100,6 +100,54 @@ struct TerminalAnswerTests {
 }
 
 extension TerminalAnswerTests {
+    /// `drover run … &`, then `fg`, in a shell with job control: a session whose controlling terminal is the
+    /// pseudo-terminal, the shell in its foreground and the run a background job until the test tells the shell
+    /// (through a FIFO) to bring it to the foreground. In the background the run shows the question but leaves the
+    /// terminal unread (a read there would stop the whole run with SIGTTIN, or fail and end the terminal's answers),
+    /// and `drover decide` answers; once in the foreground it reads the terminal. This shell reads nothing itself,
+    /// so a line typed while the run was in the background waits in the terminal for the foreground.
+    @Test func aRunInTheBackgroundTakesDecideAndOnceBroughtToTheForegroundReadsTheTerminal() async throws {
+        try Testbed.ensureUp()
+        let terminal = try PseudoTerminal()
+        let pidFile = directory + "/run.pid"
+        let fifo = directory + "/fg"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let run = try RunningProcess(
+            "/usr/bin/setsid",
+            [
+                "--ctty", "--wait", "/bin/bash", "-c",
+                #"set -m; "$0" "$@" & echo $! > "$PID_FILE"; read -r _ < "$FG_FIFO"; fg %1"#,
+                Self.binary, "run", try playbook(), "-i", Testbed.inventoryPath, "--yes",
+            ],
+            environment: environment.merging(["PID_FILE": pidFile, "FG_FIFO": fifo]) { $1 },
+            standardInput: terminal.slave, standardError: terminal.slave)
+        terminal.closeSlave()
+        let id = try Self.runID(run)
+        let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        defer { kill(pid, SIGKILL) }
+        // /proc/PID/stat fields after the name: state, ppid, pgrp, session, tty_nr, tpgid (the terminal's foreground).
+        let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        let fields = stat[stat.range(of: ") ")!.upperBound...].split(separator: " ")
+        #expect(fields[2] != fields[5], "the run is not in the background of its terminal: \(stat)")
+
+        #expect(terminal.read(until: "answer> ") != nil)
+        terminal.type("rollback typed while in the background")
+        let decided = try await drover(["decide", id, "continue", "--reason", "seen on the dashboard", "--by", "ops"])
+        #expect(decided.status == 0, "\(decided.stderr)")
+        // A run stopped by SIGTTIN would never get here.
+        #expect(terminal.read(until: "PAUSED: batch 2 done") != nil)
+        #expect(terminal.read(until: "answer> ") != nil)
+        let runs = try await drover(["runs"])
+        #expect(runs.stdout.split(separator: "\n").contains { $0.hasPrefix(id) && $0.hasSuffix("PAUSED") }, "\(runs.stdout)")
+        let foreground = try #require(FileHandle(forWritingAtPath: fifo))
+        foreground.write(Data("fg\n".utf8))
+        try foreground.close()
+        #expect(run.wait() == 2, "\(run.lines.joined(separator: "\n"))")
+        let answers = run.lines.filter { $0.contains(" answered ") }
+        #expect(
+            answers == ["   ops answered continue — seen on the dashboard", "   pat answered rollback — typed while in the background"])
+    }
+
     @Test func continueInProductionAsksForTheApproversNameAndRecordsTheApprover() async throws {
         try Testbed.ensureUp()
         let (inventory, policy) = try Testbed.productionInventory(in: directory, approvers: ["alice"])
