@@ -15,13 +15,19 @@ final class JournalOperator: OperatorDecisions, Sendable {
     /// Answers read from the journal: already in the chain, so the engine's own `operator_answered` for them is
     /// shown but not written a second time.
     private let journaled = Mutex<[OperatorAnswer]>([])
+    /// The pause before a broken follow is taken up again (tests pass one that returns at once).
+    private let sleep: @Sendable (Duration) async throws -> Void
     /// How often a quiet follow reads the chain anyway (PostgreSQL: in case a notification was lost).
     static let heartbeat: Duration = .seconds(5)
 
-    init(journal: any Journal, run: String, prompt: PausePrompt? = nil) {
+    init(
+        journal: any Journal, run: String, prompt: PausePrompt? = nil,
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+    ) {
         self.journal = journal
         self.run = run
         self.prompt = prompt
+        self.sleep = sleep
     }
 
     func answer(to pause: Decision) async throws -> OperatorAnswer {
@@ -75,7 +81,7 @@ final class JournalOperator: OperatorDecisions, Sendable {
             } catch let error where !(error is CancellationError) {
                 failures += 1
                 guard failures <= Self.refollows else { throw error }
-                try await Task.sleep(for: .seconds(1))
+                try await sleep(.seconds(1))
             }
         }
     }

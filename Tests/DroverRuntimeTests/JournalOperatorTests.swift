@@ -36,7 +36,7 @@ import Testing
     @Test func aFollowThatBreaksOffIsTakenUpAgainFromTheLastEventRead() async throws {
         let base = try await Self.journal()
         let journal = BreakingFollow(base: base)
-        let operators = JournalOperator(journal: journal, run: "r1")
+        let operators = JournalOperator(journal: journal, run: "r1", sleep: { _ in })
         let waiting = Task { try await operators.answer(to: Self.pause) }
         // Answered once the broken follow was taken up again.
         var refollowed = journal.refollowed.makeAsyncIterator()
@@ -45,6 +45,32 @@ import Testing
         #expect(try await waiting.value == Self.answer)
         // Taken up after the pause, the one event the broken follow gave.
         #expect(journal.follows == [0, 1])
+    }
+
+    /// A journal that stays unreachable: the wait takes the follow up again 60 times, a second apart, then gives the
+    /// journal's error to the engine (nobody can be asked) instead of waiting for ever.
+    @Test func aFollowThatKeepsBreakingIsGivenUpAfterSixtyTries() async throws {
+        let journal = NeverFollows(base: try await Self.journal())
+        let pauses = Mutex<[Duration]>([])
+        let operators = JournalOperator(journal: journal, run: "r1", sleep: { pause in pauses.withLock { $0.append(pause) } })
+        let error = await #expect(throws: JournalError.self) { try await operators.answer(to: Self.pause) }
+        #expect(error?.message == "the journal's server is gone")
+        #expect(journal.follows == JournalOperator.refollows + 1)
+        #expect(pauses.withLock { $0 } == Array(repeating: .seconds(1), count: JournalOperator.refollows))
+    }
+}
+
+/// A journal whose every follow ends at once with the server gone.
+private final class NeverFollows: JournalWrapper {
+    let base: any Journal
+    private let count = Mutex(0)
+    var follows: Int { count.withLock { $0 } }
+
+    init(base: any Journal) { self.base = base }
+
+    func follow(run: String, after sequence: Int, heartbeat: Duration) -> AsyncThrowingStream<[JournalEvent], any Error> {
+        count.withLock { $0 += 1 }
+        return AsyncThrowingStream { $0.finish(throwing: JournalError(.unreachable, "the journal's server is gone")) }
     }
 }
 
