@@ -124,7 +124,9 @@ extension TerminalAnswerTests {
         terminal.closeSlave()
         let id = try Self.runID(run)
         let pid = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
-        defer { kill(pid, SIGKILL) }
+        var ended = false
+        // A test that fails half-way leaves no run behind (once it ended, its PID may be another program's).
+        defer { if !ended { kill(pid, SIGKILL) } }
         // /proc/PID/stat fields after the name: state, ppid, pgrp, session, tty_nr, tpgid (the terminal's foreground).
         let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
         let fields = stat[stat.range(of: ") ")!.upperBound...].split(separator: " ")
@@ -139,10 +141,13 @@ extension TerminalAnswerTests {
         #expect(terminal.read(until: "answer> ") != nil)
         let runs = try await drover(["runs"])
         #expect(runs.stdout.split(separator: "\n").contains { $0.hasPrefix(id) && $0.hasSuffix("PAUSED") }, "\(runs.stdout)")
-        let foreground = try #require(FileHandle(forWritingAtPath: fifo))
-        foreground.write(Data("fg\n".utf8))
-        try foreground.close()
+        // Non-blocking: the shell has long been waiting to read it; a shell that is gone fails here, not hangs.
+        let foreground = open(fifo, O_WRONLY | O_NONBLOCK)
+        try #require(foreground >= 0, "the shell is not waiting on \(fifo): errno \(errno)")
+        #expect(write(foreground, "fg\n", 3) == 3)
+        close(foreground)
         #expect(run.wait() == 2, "\(run.lines.joined(separator: "\n"))")
+        ended = true
         let answers = run.lines.filter { $0.contains(" answered ") }
         #expect(
             answers == ["   ops answered continue — seen on the dashboard", "   pat answered rollback — typed while in the background"])
