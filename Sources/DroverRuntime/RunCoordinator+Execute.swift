@@ -114,7 +114,11 @@ extension RunCoordinator {
             }, sleep: { try await clock.sleep(for: $0) }, now: { clock.now })
         let task = Task { await engine.run() }
         responder.attach(task)
+        // The window's end also between batches: an extension during a long batch is told (notice, silence) at once.
+        let watching = execution.gate.closesAt == nil ? nil : Task { await extensions.watch() }
         let summary = await task.value
+        watching?.cancel()
+        await watching?.value
         logger.info("run ended", metadata: ["status": "\(summary.status.rawValue)"])
         await keeper.stop()
         do {

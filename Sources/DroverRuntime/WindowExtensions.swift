@@ -2,9 +2,10 @@ import DroverJournal
 import Foundation
 
 /// A running run's view of `drover extend`: before each batch the window-fit gate asks it for the window's end, and
-/// it reads the run's chain after the last event it saw (one journal read per batch, never per event). A new
-/// extension is handed to `onExtended` once (the `extended` notice). A journal that cannot be read keeps the end it
-/// knows: window fit then judges on the end as it was, which is the safe side.
+/// it reads the run's chain after the last event it saw (each event is read once, never a read per event); `watch`
+/// also reads every few seconds while a batch runs, so a long batch does not hold back the `extended` notice (and
+/// with it the monitoring silence's new end). A new extension is handed to `onExtended` once. A journal that cannot
+/// be read keeps the end it knows: window fit then judges on the end as it was, which is the safe side.
 actor WindowExtensions {
     private let journal: any Journal
     private let run: String
@@ -31,5 +32,17 @@ actor WindowExtensions {
             onExtended(window)
         }
         return end
+    }
+
+    /// How often `watch` reads the chain while the run goes on.
+    static let watchInterval: Duration = .seconds(5)
+
+    /// Reads the chain every `interval` until cancelled, so an extension is told within `interval` of being
+    /// journaled, batch or no batch.
+    func watch(every interval: Duration = WindowExtensions.watchInterval) async {
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: interval) } catch { return }
+            _ = await latest()
+        }
     }
 }

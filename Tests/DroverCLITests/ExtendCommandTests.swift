@@ -2,8 +2,8 @@ import DroverTestSupport
 import Foundation
 import Testing
 
-/// `drover extend` from another process against a run on the real testbed: the running controller's window fit
-/// picks up the new end before its next batch and sends the `extended` notice.
+/// `drover extend` from another process against a run on the real testbed: the running controller sends the
+/// `extended` notice while its batch still runs, and its window fit lets the next batch start by the new end.
 @Suite("drover extend", .timeLimit(.minutes(2)))
 struct ExtendCommandTests {
     init() throws { try Testbed.ensureUp() }
@@ -83,6 +83,12 @@ struct ExtendCommandTests {
         ])
         #expect(extended.status == 0, "\(extended.stderr)")
         #expect(extended.stdout.contains("to 2026-11-24T03:30:00Z"), "\(extended.stdout)")
+        // Told while the first batch is still held on host007 (until the test releases it below), not when the next
+        // batch is judged.
+        let notices = await receiver.waitForRequests(1)
+        #expect(notices.first?.json?["event"] as? String == "extended")
+        #expect(notices.first?.json?["window_end"] as? String == "2026-11-24T03:30:00Z")
+        #expect((notices.first?.json?["reason"] as? String) == "slow disks")
 
         // Let the original end pass on the run's clock (a bounded wait on the condition under test), then release
         // the first batch: the second may start only because the window was extended.
@@ -93,10 +99,7 @@ struct ExtendCommandTests {
         #expect(release.status == 0, "\(release.stderr)")
         #expect(run.wait() == 0, "\(run.lines.joined(separator: "\n"))")
         #expect(run.lines.contains { $0.contains("\"event\":\"batch_started\"") && $0.contains("host008") })
-        let notices = await receiver.waitForRequests(1)
-        #expect(notices.first?.json?["event"] as? String == "extended")
-        #expect(notices.first?.json?["window_end"] as? String == "2026-11-24T03:30:00Z")
-        #expect((notices.first?.json?["reason"] as? String) == "slow disks")
+        #expect(receiver.requests.count == 1, "told once")
 
         // The extension is in the run's log with who and why.
         let log = try await drover(["log", runID, "--journal", journal])

@@ -4,6 +4,7 @@ import DroverModel
 @testable import DroverRuntime
 import DroverTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 /// `drover extend` against a run in the journal: journaled with who and why, refused past a blackout unless an
@@ -112,5 +113,24 @@ import Testing
         #expect(told.all.count == 1)  // told once, however often the gate asks
         #expect(await gate.beforeBatch(input) == nil)
         #expect(told.all.count == 1)
+    }
+
+    @Test func anExtensionDuringALongBatchIsToldWithoutWaitingForTheNextBatch() async throws {
+        let parts = try await Parts()
+        let head = try #require(try await parts.harness.journal.run("r1")).head.count
+        let told = Mutex<[WindowExtension]>([])
+        let extensions = WindowExtensions(journal: parts.harness.journal, run: "r1", after: head) { window in
+            told.withLock { $0.append(window) }
+        }
+        let watching = Task { await extensions.watch(every: .milliseconds(10)) }
+        defer { watching.cancel() }
+        // No gate asks: the batch is still running.
+        _ = try await parts.extender.extend(run: "r1", by: .seconds(30 * 60), reason: "slow disks", approvedBy: nil)
+        #expect(try await eventually(within: .seconds(10)) { told.withLock { !$0.isEmpty } })
+        let window = told.withLock { $0.first }
+        #expect(window?.reason == "slow disks")
+        #expect(window?.to == Self.windowEnd.addingTimeInterval(30 * 60))
+        #expect(await extensions.latest() == Self.windowEnd.addingTimeInterval(30 * 60))
+        #expect(told.withLock { $0.count } == 1, "told once, by the watch or the gate")
     }
 }
