@@ -37,11 +37,12 @@ actor WindowExtensions {
     /// How often `watch` reads the chain while the run goes on.
     static let watchInterval: Duration = .seconds(5)
 
-    /// Reads the chain every `interval` until cancelled, so an extension is told within `interval` of being
-    /// journaled, batch or no batch.
-    func watch(every interval: Duration = WindowExtensions.watchInterval) async {
+    /// Reads the chain every `interval` on `clock` until cancelled, so an extension is told within `interval` of
+    /// being journaled, batch or no batch.
+    func watch<C: Clock>(every interval: Duration = WindowExtensions.watchInterval, clock: C = ContinuousClock()) async
+    where C.Duration == Duration {
         while !Task.isCancelled {
-            do { try await Task.sleep(for: interval) } catch { return }
+            do { try await clock.sleep(for: interval) } catch { return }
             _ = await latest()
         }
     }

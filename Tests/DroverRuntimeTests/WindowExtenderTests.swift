@@ -122,11 +122,15 @@ import Testing
         let extensions = WindowExtensions(journal: parts.harness.journal, run: "r1", after: head) { window in
             told.withLock { $0.append(window) }
         }
-        let watching = Task { await extensions.watch(every: .milliseconds(10)) }
+        let clock = ManualClock()
+        let watching = Task { await extensions.watch(every: .seconds(5), clock: clock) }
         defer { watching.cancel() }
         // No gate asks: the batch is still running.
         _ = try await parts.extender.extend(run: "r1", by: .seconds(30 * 60), reason: "slow disks", approvedBy: nil)
-        #expect(try await eventually(within: .seconds(10)) { told.withLock { !$0.isEmpty } })
+        await clock.waitForSleepers(1)
+        clock.advance(by: .seconds(5))
+        // Asleep again: it has read the chain.
+        await clock.waitForSleepers(1)
         let window = told.withLock { $0.first }
         #expect(window?.reason == "slow disks")
         #expect(window?.to == Self.windowEnd.addingTimeInterval(30 * 60))
