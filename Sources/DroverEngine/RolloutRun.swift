@@ -118,7 +118,8 @@ struct RolloutRun {
         if let failure = worker.fence.journalFailure {
             interruption = .journal(reason: failure)
         } else if ending == .interrupted || Task.isCancelled {
-            interruption = engine.stop.current == .abort ? .abort : .stop
+            // Cancelled is aborted (the stop's observer cancels the engine before the level shows).
+            interruption = engine.stop.current == .abort || Task.isCancelled ? .abort : .stop
         }
         let runID = engine.configuration.runID
         let (status, reason) = ledger.conclusion(

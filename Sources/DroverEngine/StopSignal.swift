@@ -24,6 +24,9 @@ public final class StopSignal: Sendable {
         }
     }
 
+    /// How many times a stop was asked for (the escalation's count).
+    private let asked = Atomic<Int>(0)
+    /// The level everyone sees (`current`, `requested()`): raised only once the observers have reacted to it.
     private let level = Atomic<Int>(0)
     private let waiters = Mutex(Waiters())
 
@@ -32,15 +35,23 @@ public final class StopSignal: Sendable {
     /// Raises the level one step (the first request finishes in-flight work, the second aborts it).
     @discardableResult
     public func escalate() -> Level {
-        var current = level.load(ordering: .relaxed)
+        var current = asked.load(ordering: .relaxed)
         while current < Level.abort.rawValue {
-            let (exchanged, original) = level.compareExchange(
+            let (exchanged, original) = asked.compareExchange(
                 expected: current, desired: current + 1, ordering: .sequentiallyConsistent)
             if exchanged {
                 let raised = Level(rawValue: current + 1)!
-                // Observers first (they note and acknowledge the stop), then whatever waited for it goes on: a run
-                // that stops while it waits for its window says it heard the stop before it says how it ended.
+                // Observers first (they note and acknowledge the stop), then the level shows and whatever waited for
+                // it goes on: a run that stops while it waits for its window says it heard the stop before it says
+                // how it ended, whoever looks at the level when.
                 for observer in waiters.withLock({ Array($0.observers.values) }) { observer(raised) }
+                var shown = level.load(ordering: .sequentiallyConsistent)
+                while shown < raised.rawValue {
+                    let (stored, found) = level.compareExchange(
+                        expected: shown, desired: raised.rawValue, ordering: .sequentiallyConsistent)
+                    if stored { break }
+                    shown = found
+                }
                 if current == Level.none.rawValue { wakeWaiters() }
                 return raised
             }
@@ -49,7 +60,7 @@ public final class StopSignal: Sendable {
         return .abort
     }
 
-    public var current: Level { Level(rawValue: level.load(ordering: .relaxed))! }
+    public var current: Level { Level(rawValue: level.load(ordering: .sequentiallyConsistent))! }
     public var isStopping: Bool { current != .none }
 
     /// Returns once a stop has been requested (at once if one already was), or once the calling task is

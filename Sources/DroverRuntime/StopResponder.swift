@@ -14,6 +14,9 @@ final class StopResponder: Sendable {
     private struct State {
         var sink: RunSink?
         var engine: Task<RunSummary, Never>?
+        /// The highest level this responder reacted to. The signal shows a level only after its observers return,
+        /// so `attach` reads this too: of an observer and an `attach` at the same moment, one of them reacts.
+        var heard: StopSignal.Level = .none
     }
 
     private let state = Mutex(State())
@@ -25,7 +28,10 @@ final class StopResponder: Sendable {
         let observation = stop.observe { [weak self] level in
             console.say(.stopRequested(level))
             guard let self else { return }
-            let (sink, engine) = self.state.withLock { ($0.sink, $0.engine) }
+            let (sink, engine) = self.state.withLock { state in
+                state.heard = max(state.heard, level)
+                return (state.sink, state.engine)
+            }
             sink?.note(Self.note(level, by: name))
             if level == .abort { engine?.cancel() }
         }
@@ -34,14 +40,20 @@ final class StopResponder: Sendable {
 
     /// The run's journal record exists: stops from now on are noted in it (and one already asked for is, now).
     func attach(_ sink: RunSink, operator name: String) {
-        state.withLock { $0.sink = sink }
-        if stop.isStopping { sink.note(Self.note(stop.current, by: name)) }
+        let level = state.withLock { state in
+            state.sink = sink
+            return max(state.heard, stop.current)
+        }
+        if level != .none { sink.note(Self.note(level, by: name)) }
     }
 
     /// The engine runs in `task`: a second request cancels it (at once, if it already came).
     func attach(_ task: Task<RunSummary, Never>) {
-        state.withLock { $0.engine = task }
-        if stop.current == .abort { task.cancel() }
+        let level = state.withLock { state in
+            state.engine = task
+            return max(state.heard, stop.current)
+        }
+        if level == .abort { task.cancel() }
     }
 
     /// No more reactions (the run is over).
