@@ -50,7 +50,7 @@ struct TerminalConsole: RunConsole {
     func readLine(prompt: String) async throws -> String? {
         guard format == .human, isatty(STDIN_FILENO) != 0 else { return nil }
         reporter.prompt(prompt)
-        return try await Terminal.readLine()
+        return try await TerminalLine.read()
     }
 
     func expect(stepsPerStage: [Int]) {
