@@ -9,7 +9,7 @@ import Testing
     /// A pipe whose read end the reader gets; the test writes what a person would type.
     final class Typing {
         let read: Int32
-        let write: Int32
+        private(set) var write: Int32
         init() throws {
             var ends: [Int32] = [0, 0]
             guard pipe(&ends) == 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
@@ -22,7 +22,11 @@ import Testing
         func type(_ text: String) {
             _ = Array(text.utf8).withUnsafeBytes { Glibc.write(write, $0.baseAddress, $0.count) }
         }
-        func endInput() { close(write) }
+        /// Closes the write end once (a second close could close a descriptor another test opened meanwhile).
+        func endInput() {
+            close(write)
+            write = -1
+        }
     }
 
     @Test func eachReadTakesOneLineAndLeavesTheRest() async throws {
