@@ -82,6 +82,12 @@ public enum Testbed {
         ]).joined(separator: "\n") + "\n"
     }
 
+    /// A shell loop for a step that holds its host until the test creates `path` there, for at most `seconds` (then
+    /// the step goes on, so a test that fails before releasing it leaves nothing waiting on the host for ever).
+    public static func holdUntil(_ path: String, seconds: Int = 120) -> String {
+        "for i in $(seq \(seconds * 10)); do [ -e \(path) ] && break; sleep 0.1; done"
+    }
+
     /// Writes a rollout over all the inventory's hosts whose `wait` step holds each host until `remote/go` exists (at
     /// most 60 s), so a run keeps its leases until the test releases it; then `after`. Each step appends to
     /// `remote/log-HOST`, and `wait` is idempotent (a resume runs it again). `serial: 1` takes the hosts one at a time.
@@ -93,7 +99,7 @@ public enum Testbed {
                 hosts: all
             \(serial.map { "    serial: \($0)\n" } ?? "")    steps:
                   - name: wait
-                    run: mkdir -p \(remote) && echo ran >> \(remote)/log-{{ host.name }} && for i in $(seq 600); do [ -e \(remote)/go ] && break; sleep 0.1; done
+                    run: mkdir -p \(remote) && echo ran >> \(remote)/log-{{ host.name }} && \(holdUntil(remote + "/go", seconds: 60))
                     idempotent: true
                   - name: after
                     run: echo after >> \(remote)/log-{{ host.name }}

@@ -52,7 +52,7 @@ struct ExtendCommandTests {
                 serial: 1
                 steps:
                   - name: hold
-                    run: mkdir -p \(remote) && if [ "$(hostname)" = host007 ]; then while [ ! -e \(remote)/go ]; do sleep 0.1; done; fi
+                    run: mkdir -p \(remote) && if [ "$(hostname)" = host007 ]; then \(Testbed.holdUntil(remote + "/go")); fi
                     idempotent: true
             """.write(toFile: directory + "/play.yml", atomically: true, encoding: .utf8)
 

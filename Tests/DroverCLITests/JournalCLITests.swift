@@ -48,7 +48,7 @@ struct JournalCLITests {
                   - name: first
                     run: mkdir -p \(remote) && echo first >> \(remote)/log
                   - name: slow
-                    run: echo slow >> \(remote)/log && if [ {{ batch.index }} = 2 ]; then while [ ! -e \(remote)/go ]; do sleep 0.1; done; fi
+                    run: echo slow >> \(remote)/log && if [ {{ batch.index }} = 2 ]; then \(Testbed.holdUntil(remote + "/go")); fi
                     idempotent: \(slowIdempotent)
                   - name: last
                     run: echo last >> \(remote)/log
@@ -309,7 +309,7 @@ struct JournalCLITests {
               - name: first
                 run: mkdir -p \(remote) && echo first >> \(remote)/log
               - name: slow
-                run: while [ ! -e \(remote)/go ]; do sleep 0.1; done
+                run: \(Testbed.holdUntil(remote + "/go"))
                 idempotent: true
               - name: last
                 run: echo last >> \(remote)/log

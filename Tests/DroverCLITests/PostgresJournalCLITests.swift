@@ -180,7 +180,7 @@ struct PostgresJournalCLITests {
                 serial: 1
                 steps:
                   - name: wait
-                    run: mkdir -p \(remote) && for i in $(seq 600); do [ -e \(remote)/go ] && break; sleep 0.1; done
+                    run: mkdir -p \(remote) && \(Testbed.holdUntil(remote + "/go", seconds: 60))
                   - name: after
                     run: echo after
             """.write(toFile: path, atomically: true, encoding: .utf8)

@@ -120,7 +120,7 @@ struct RunSeamTests {
                 serial: 1
                 steps:
                   - name: hold
-                    run: mkdir -p \(remote) && if [ {{ batch.index }} = 2 ]; then while [ ! -e \(remote)/go ]; do sleep 0.1; done; fi
+                    run: mkdir -p \(remote) && if [ {{ batch.index }} = 2 ]; then \(Testbed.holdUntil(remote + "/go")); fi
                     idempotent: true
                   - name: install
                     run: echo {{ release }} > \(remote)/release
@@ -164,7 +164,7 @@ struct RunSeamTests {
                 hosts: host003
                 steps:
                   - name: hold
-                    run: mkdir -p \(remote) && while [ ! -e \(remote)/go ]; do sleep 0.1; done
+                    run: mkdir -p \(remote) && \(Testbed.holdUntil(remote + "/go"))
                     idempotent: true
                   - name: use token
                     run: test -n {{ api_token }} && echo {{ color }} > \(remote)/color
@@ -219,7 +219,7 @@ struct RunSeamTests {
                 hosts: host004:host005
                 steps:
                   - name: prep
-                    run: mkdir -p \(remote) && if [ "$(hostname)" = host005 ]; then while [ ! -e \(remote)/go ]; do sleep 0.1; done; fi
+                    run: mkdir -p \(remote) && if [ "$(hostname)" = host005 ]; then \(Testbed.holdUntil(remote + "/go")); fi
                     idempotent: true
                   - name: migrate
                     run_once: true
@@ -262,7 +262,7 @@ struct RunSeamTests {
                 hosts: host008
                 steps:
                   - name: hold
-                    run: mkdir -p \(remote) && while [ ! -e \(remote)/go ]; do sleep 0.1; done
+                    run: mkdir -p \(remote) && \(Testbed.holdUntil(remote + "/go"))
             """)
         let alias = try space.write(
             "alias.ini",
@@ -314,7 +314,7 @@ struct RunSeamTests {
                 hosts: host009
                 steps:
                   - name: hold
-                    run: mkdir -p \(remote) && while [ ! -e \(remote)/go ]; do sleep 0.1; done
+                    run: mkdir -p \(remote) && \(Testbed.holdUntil(remote + "/go"))
                   - name: second
                     run: echo second >> \(remote)/log
             """)
@@ -370,7 +370,7 @@ struct RunSeamTests {
                 hosts: host009:host010
                 steps:
                   - name: hold
-                    run: mkdir -p \(remote) && if [ {{ host.name }} = host010 ]; then while [ ! -e \(remote)/go ]; do sleep 0.1; done; fi
+                    run: mkdir -p \(remote) && if [ {{ host.name }} = host010 ]; then \(Testbed.holdUntil(remote + "/go")); fi
                   - name: second
                     run: echo second >> \(remote)/log
                 after_batch:
@@ -409,7 +409,7 @@ struct RunSeamTests {
                 hosts: host010
                 steps:
                   - name: hold
-                    run: mkdir -p \(remote) && while [ ! -e \(remote)/go ]; do sleep 0.1; done
+                    run: mkdir -p \(remote) && \(Testbed.holdUntil(remote + "/go"))
                     idempotent: true
             """)
         let first = try start([
@@ -446,7 +446,7 @@ struct RunSeamTests {
                 hosts: host011
                 steps:
                   - name: hold
-                    run: mkdir -p \(remote) && echo hold >> \(remote)/log && while [ ! -e \(remote)/go ]; do sleep 0.1; done
+                    run: mkdir -p \(remote) && echo hold >> \(remote)/log && \(Testbed.holdUntil(remote + "/go"))
                     idempotent: true
                   - name: last
                     run: echo last >> \(remote)/log
@@ -499,7 +499,7 @@ struct RunSeamTests {
                 hosts: host012
                 steps:
                   - name: hold
-                    run: mkdir -p \(remote) && while [ ! -e \(remote)/go ]; do sleep 0.1; done
+                    run: mkdir -p \(remote) && \(Testbed.holdUntil(remote + "/go"))
                   - name: last
                     run: echo last >> \(remote)/log
             """)
@@ -617,7 +617,7 @@ struct RunSeamTests {
                 hosts: host016
                 steps:
                   - name: hold
-                    run: mkdir -p \(remote) && while [ ! -e \(remote)/go ]; do sleep 0.1; done
+                    run: mkdir -p \(remote) && \(Testbed.holdUntil(remote + "/go"))
                     idempotent: true
             """)
         let run = try start([

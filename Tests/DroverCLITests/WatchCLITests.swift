@@ -49,7 +49,7 @@ struct WatchCLITests {
                 hosts: all
                 steps:
                   - name: wait
-                    run: mkdir -p \(remote) && for i in $(seq 600); do [ -e \(remote)/go ] && break; sleep 0.1; done
+                    run: mkdir -p \(remote) && \(Testbed.holdUntil(remote + "/go", seconds: 60))
                   - name: check
                     run: test {{ host.name }} != host020
             """.write(toFile: path, atomically: true, encoding: .utf8)
